@@ -1,0 +1,46 @@
+//! ironplate: writes and maintains hardened GitOps repos for an AI gateway.
+//! `main.rs` only parses arguments and maps [`error::Error`] to an exit code.
+
+pub mod answers;
+pub mod cli;
+pub mod commands;
+pub mod condition;
+pub mod error;
+pub mod fsx;
+pub mod lock;
+pub mod models;
+pub mod preset;
+pub mod prompt;
+pub mod questions;
+pub mod render;
+pub mod templates;
+
+use clap::CommandFactory;
+
+use cli::{Cli, Command, Format, PresetsCommand, TemplatesCommand};
+use error::{EXIT_OK, Result};
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::New(args) => commands::new::run(commands::new::NewOptions {
+            dir: args.dir,
+            preset: args.preset,
+            set: args.set,
+            answers_file: args.answers,
+            yes: args.yes,
+            force: args.force,
+            template_version: args.template_version,
+        }),
+        Command::Presets { command } => match command {
+            PresetsCommand::List { format } => commands::presets::list(format == Format::Json),
+            PresetsCommand::Show { name } => commands::presets::show(&name),
+        },
+        Command::Templates {
+            command: TemplatesCommand::Versions { format },
+        } => commands::templates::versions(format == Format::Json),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "ironplate", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+    }
+}
