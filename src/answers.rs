@@ -188,7 +188,8 @@ pub fn resolve(
         let fallback = from_preset.or_else(|| default_for(question, &so_far, dir_name));
         let value = if let Some((value, _)) = given.values.get(key) {
             Some(value.clone())
-        } else if let (Some(p), false) = (prompter.as_deref_mut(), preset.locked.contains_key(key)) {
+        } else if let (Some(p), false) = (prompter.as_deref_mut(), preset.locked.contains_key(key))
+        {
             Some(p.ask(question, fallback.as_ref())?)
         } else {
             fallback
@@ -214,7 +215,10 @@ mod tests {
     fn placeholders_fill_from_earlier_answers() {
         let mut so_far = BTreeMap::new();
         so_far.insert("github_org".to_string(), Value::Str("acme".into()));
-        assert_eq!(fill_placeholders("@{github_org}/platform", &so_far), "@acme/platform");
+        assert_eq!(
+            fill_placeholders("@{github_org}/platform", &so_far),
+            "@acme/platform"
+        );
         assert_eq!(fill_placeholders("{unknown} {", &so_far), "{unknown} {");
     }
 }

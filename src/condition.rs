@@ -26,7 +26,11 @@ enum Joiner {
 enum Term {
     Not(Box<Term>),
     Truthy(String),
-    Compare { key: String, equal: bool, literal: Literal },
+    Compare {
+        key: String,
+        equal: bool,
+        literal: Literal,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +199,9 @@ fn parse_term(tokens: &[String], pos: &mut usize) -> Result<Term, String> {
     } else if let Ok(i) = lit.parse() {
         Literal::Int(i)
     } else {
-        return Err(format!("expected a quoted string, true, false or a number, found `{lit}`"));
+        return Err(format!(
+            "expected a quoted string, true, false or a number, found `{lit}`"
+        ));
     };
     Ok(Term::Compare {
         key,

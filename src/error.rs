@@ -26,7 +26,9 @@ pub enum Error {
         known: String,
     },
 
-    #[error("`{key}` is locked by preset `{preset}` and cannot be changed (it is organisation policy)")]
+    #[error(
+        "`{key}` is locked by preset `{preset}` and cannot be changed (it is organisation policy)"
+    )]
     LockedKey { key: String, preset: String },
 
     #[error("`{key}` (from {origin}) does not apply here: it is only asked when {condition}")]
@@ -58,7 +60,9 @@ pub enum Error {
     #[error("presets extend each other in a cycle: {}", chain.join(" -> "))]
     PresetCycle { chain: Vec<String> },
 
-    #[error("template version `{requested}` is not embedded in this ironplate; available: {available}")]
+    #[error(
+        "template version `{requested}` is not embedded in this ironplate; available: {available}"
+    )]
     UnknownTemplateVersion {
         requested: String,
         available: String,

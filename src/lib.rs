@@ -39,7 +39,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             command: TemplatesCommand::Versions { format },
         } => commands::templates::versions(format == Format::Json),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "ironplate", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "ironplate",
+                &mut std::io::stdout(),
+            );
             Ok(EXIT_OK)
         }
     }

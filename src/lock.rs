@@ -21,7 +21,11 @@ fn edit_value(v: &toml::Value) -> toml_edit::Value {
         toml::Value::String(s) => s.as_str().into(),
         toml::Value::Integer(i) => (*i).into(),
         toml::Value::Boolean(b) => (*b).into(),
-        toml::Value::Array(items) => items.iter().map(edit_value).collect::<toml_edit::Array>().into(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(edit_value)
+            .collect::<toml_edit::Array>()
+            .into(),
         other => other.to_string().into(),
     }
 }
@@ -36,7 +40,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Renders the lock for a freshly written tree.
-pub fn render(template_version: &str, preset: &str, answers: &Answers, tree: &RenderedTree) -> String {
+pub fn render(
+    template_version: &str,
+    preset: &str,
+    answers: &Answers,
+    tree: &RenderedTree,
+) -> String {
     let mut doc = DocumentMut::new();
     let mut meta = Table::new();
     meta.insert("version", value(env!("CARGO_PKG_VERSION")));

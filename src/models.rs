@@ -13,16 +13,46 @@ pub struct Provider {
 }
 
 pub const PROVIDERS: &[Provider] = &[
-    Provider { name: "openai", key_env: "OPENAI_API_KEY" },
-    Provider { name: "anthropic", key_env: "ANTHROPIC_API_KEY" },
-    Provider { name: "azure", key_env: "AZURE_API_KEY" },
-    Provider { name: "gemini", key_env: "GEMINI_API_KEY" },
-    Provider { name: "mistral", key_env: "MISTRAL_API_KEY" },
-    Provider { name: "groq", key_env: "GROQ_API_KEY" },
-    Provider { name: "cohere", key_env: "COHERE_API_KEY" },
-    Provider { name: "deepseek", key_env: "DEEPSEEK_API_KEY" },
-    Provider { name: "openrouter", key_env: "OPENROUTER_API_KEY" },
-    Provider { name: "together_ai", key_env: "TOGETHERAI_API_KEY" },
+    Provider {
+        name: "openai",
+        key_env: "OPENAI_API_KEY",
+    },
+    Provider {
+        name: "anthropic",
+        key_env: "ANTHROPIC_API_KEY",
+    },
+    Provider {
+        name: "azure",
+        key_env: "AZURE_API_KEY",
+    },
+    Provider {
+        name: "gemini",
+        key_env: "GEMINI_API_KEY",
+    },
+    Provider {
+        name: "mistral",
+        key_env: "MISTRAL_API_KEY",
+    },
+    Provider {
+        name: "groq",
+        key_env: "GROQ_API_KEY",
+    },
+    Provider {
+        name: "cohere",
+        key_env: "COHERE_API_KEY",
+    },
+    Provider {
+        name: "deepseek",
+        key_env: "DEEPSEEK_API_KEY",
+    },
+    Provider {
+        name: "openrouter",
+        key_env: "OPENROUTER_API_KEY",
+    },
+    Provider {
+        name: "together_ai",
+        key_env: "TOGETHERAI_API_KEY",
+    },
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,7 +94,9 @@ impl Model {
         }
         let alias = alias.unwrap_or_else(|| model.rsplit('/').next().unwrap_or(model));
         if !name_ok(alias) {
-            return Err(format!("invalid alias {alias:?} (letters, digits and . _ - : / @)"));
+            return Err(format!(
+                "invalid alias {alias:?} (letters, digits and . _ - : / @)"
+            ));
         }
         Ok(Model {
             alias: alias.to_string(),

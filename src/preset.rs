@@ -175,16 +175,17 @@ fn list_names() -> Vec<String> {
 
 /// The 1-based line where `key` is defined in a TOML text (best effort, for messages).
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let l = line.trim_start();
-        let rest = l
-            .strip_prefix(key)
-            .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
-            .or_else(|| l.strip_prefix(&format!("'{key}'")));
-        rest.is_some_and(|r| r.trim_start().starts_with('=') || r.starts_with(']'))
-            || l.starts_with(&format!("\"{key}\"")) && l.contains(']')
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let l = line.trim_start();
+            let rest = l
+                .strip_prefix(key)
+                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| l.strip_prefix(&format!("'{key}'")));
+            rest.is_some_and(|r| r.trim_start().starts_with('=') || r.starts_with(']'))
+                || l.starts_with(&format!("\"{key}\"")) && l.contains(']')
+        })
+        .map(|i| i + 1)
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
@@ -250,7 +251,10 @@ pub fn load(spec: &str, templates: &TemplateSet) -> Result<Preset> {
         preset.actions.extend(file.pins.actions);
         preset.ownership.extend(file.ownership);
         for key in file.locked {
-            preset.locked.entry(key).or_insert_with(|| located.name.clone());
+            preset
+                .locked
+                .entry(key)
+                .or_insert_with(|| located.name.clone());
         }
     }
     Ok(preset)

@@ -248,7 +248,8 @@ impl Question {
         }
         for item in &items {
             let rule = self.validate.unwrap_or(Rule::Text);
-            rule.check(item).map_err(|reason| self.invalid(item, reason))?;
+            rule.check(item)
+                .map_err(|reason| self.invalid(item, reason))?;
         }
         Ok(Value::List(items))
     }
@@ -258,7 +259,10 @@ impl Question {
             return if self.optional {
                 Ok(Value::Str(String::new()))
             } else {
-                Err(self.invalid(text, format!("must not be empty; expected {}", self.allowed())))
+                Err(self.invalid(
+                    text,
+                    format!("must not be empty; expected {}", self.allowed()),
+                ))
             };
         }
         if self.kind == Kind::Choice {
@@ -269,7 +273,8 @@ impl Question {
             };
         }
         let rule = self.validate.unwrap_or(Rule::Text);
-        rule.check(text).map_err(|reason| self.invalid(text, reason))?;
+        rule.check(text)
+            .map_err(|reason| self.invalid(text, reason))?;
         Ok(Value::Str(text.to_string()))
     }
 }
@@ -387,18 +392,16 @@ fn is_semver(s: &str) -> bool {
         None => (core, None),
     };
     let ident_ok = |part: &str| {
-        part.split('.').all(|id| {
-            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+        part.split('.')
+            .all(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     };
     let nums: Vec<&str> = core.split('.').collect();
     nums.len() == 3
         && nums.iter().all(|n| is_numeric_id(n))
         && pre.is_none_or(|p| {
             ident_ok(p)
-                && p.split('.').all(|id| {
-                    !id.bytes().all(|c| c.is_ascii_digit()) || is_numeric_id(id)
-                })
+                && p.split('.')
+                    .all(|id| !id.bytes().all(|c| c.is_ascii_digit()) || is_numeric_id(id))
         })
         && build.is_none_or(ident_ok)
 }
@@ -427,8 +430,7 @@ impl ImageRef {
                 let hex = d.strip_prefix("sha256:").ok_or_else(|| {
                     "digest must be sha256:<64 lower-case hex characters>".to_string()
                 })?;
-                if hex.len() != 64 || !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-                {
+                if hex.len() != 64 || !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
                     return Err(format!(
                         "digest must be sha256: followed by exactly 64 lower-case hex characters (got {} characters)",
                         hex.len()
@@ -441,10 +443,7 @@ impl ImageRef {
         // A ':' after the last '/' separates the tag; one before it is a registry port.
         let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
         let (repository, tag) = match name_tag[last_slash..].rfind(':') {
-            Some(i) => (
-                &name_tag[..last_slash + i],
-                &name_tag[last_slash + i + 1..],
-            ),
+            Some(i) => (&name_tag[..last_slash + i], &name_tag[last_slash + i + 1..]),
             None => (name_tag, ""),
         };
         if tag.is_empty() && digest.is_empty() {
@@ -499,7 +498,9 @@ mod tests {
         for good in ["1.81.13", "0.1.0", "1.0.0-rc.1", "1.0.0+build.5"] {
             assert!(is_semver(good), "{good}");
         }
-        for bad in [">=0.2.3", "v1.2.3", "1.2", "1.2.x", "01.2.3", "1.2.3-01", "^1.2.3", ""] {
+        for bad in [
+            ">=0.2.3", "v1.2.3", "1.2", "1.2.x", "01.2.3", "1.2.3-01", "^1.2.3", "",
+        ] {
             assert!(!is_semver(bad), "{bad}");
         }
     }
@@ -508,7 +509,10 @@ mod tests {
     fn image_references() {
         let digest = "a".repeat(64);
         let r = ImageRef::parse(&format!("postgres:16-alpine@sha256:{digest}")).unwrap();
-        assert_eq!((r.repository.as_str(), r.tag.as_str()), ("postgres", "16-alpine"));
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_str()),
+            ("postgres", "16-alpine")
+        );
         let r = ImageRef::parse("registry.local:5000/team/app:1.2").unwrap();
         assert_eq!(r.repository, "registry.local:5000/team/app");
         assert!(ImageRef::parse("postgres").is_err());
@@ -519,7 +523,12 @@ mod tests {
 
     #[test]
     fn quantities_and_labels() {
-        assert!(is_quantity("20Gi") && is_quantity("512Mi") && !is_quantity("20") && !is_quantity("0Gi"));
+        assert!(
+            is_quantity("20Gi")
+                && is_quantity("512Mi")
+                && !is_quantity("20")
+                && !is_quantity("0Gi")
+        );
         assert!(!is_quantity("1.5Gi") && !is_quantity("Gi"));
         assert!(is_dns_label("litellm") && !is_dns_label("LiteLLM") && !is_dns_label("-a"));
         assert!(!is_dns_label(&"a".repeat(64)));

@@ -101,7 +101,10 @@ fn context(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Context {
     }
     let mut providers: Vec<ProviderCtx> = Vec::new();
     if let Some(Value::Models(models)) = answers.get("models") {
-        for Model { provider, key_env, .. } in models {
+        for Model {
+            provider, key_env, ..
+        } in models
+        {
             if !providers.iter().any(|p| p.name == provider) {
                 providers.push(ProviderCtx {
                     name: provider,
@@ -162,12 +165,13 @@ fn render_path(pattern: &str, answers: &Answers) -> Result<String> {
 fn build_tera(actions: BTreeMap<String, ActionPin>) -> Tera {
     let mut tera = Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
-    tera.register_filter("yaml", |value: &tera::Value, _: Kwargs, _: &State| {
-        match value.as_str() {
+    tera.register_filter(
+        "yaml",
+        |value: &tera::Value, _: Kwargs, _: &State| match value.as_str() {
             Some(s) => yaml_scalar(s),
             None => yaml_scalar(&value.to_string()),
-        }
-    });
+        },
+    );
     let actions = Arc::new(actions);
     // `{{ uses(action="actions/checkout") }}` → `actions/checkout@<sha> # v6`. Sub-actions
     // (`github/codeql-action/upload-sarif`) take the pin of their repository.
@@ -211,7 +215,11 @@ pub fn render(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Result<R
             file.source.as_bytes().to_vec()
         };
         let path = render_path(&file.path, answers)?;
-        let ownership = preset.ownership.get(&file.path).copied().unwrap_or(rule.ownership);
+        let ownership = preset
+            .ownership
+            .get(&file.path)
+            .copied()
+            .unwrap_or(rule.ownership);
         tree.files.insert(
             path,
             RenderedFile {

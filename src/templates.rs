@@ -61,7 +61,9 @@ impl ActionPin {
             ));
         }
         if self.version.is_empty() || self.version.contains(char::is_whitespace) {
-            return Err(format!("pin for {action}: version must be a tag such as v6"));
+            return Err(format!(
+                "pin for {action}: version must be a tag such as v6"
+            ));
         }
         Ok(())
     }

@@ -92,8 +92,23 @@ pub fn run(opts: NewOptions) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Writes every file (lock last). On failure, removes what this run created.
+/// Writes every file (lock last). Every path is checked before the first write; on an I/O
+/// failure, removes what this run created.
 fn write_tree(dir: &Path, tree: &RenderedTree, lock_text: &str) -> Result<()> {
+    let files: Vec<(&str, &[u8], bool)> = tree
+        .files
+        .iter()
+        .map(|(p, f)| (p.as_str(), f.contents.as_slice(), f.executable))
+        .chain(std::iter::once((
+            lock::LOCK_FILE,
+            lock_text.as_bytes(),
+            false,
+        )))
+        .collect();
+    let targets = files
+        .iter()
+        .map(|(rel, _, _)| fsx::safe_join(dir, rel))
+        .collect::<Result<Vec<_>>>()?;
     let mut created_dirs = Vec::new();
     let mut created_files = Vec::new();
     let result = (|| {
@@ -101,18 +116,12 @@ fn write_tree(dir: &Path, tree: &RenderedTree, lock_text: &str) -> Result<()> {
             fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
             created_dirs.push(dir.to_path_buf());
         }
-        let files = tree
-            .files
-            .iter()
-            .map(|(p, f)| (p.as_str(), f.contents.as_slice(), f.executable))
-            .chain(std::iter::once((lock::LOCK_FILE, lock_text.as_bytes(), false)));
-        for (rel, contents, executable) in files {
-            let path = fsx::safe_join(dir, rel)?;
-            fsx::create_parents(dir, &path, &mut created_dirs)?;
+        for ((_, contents, executable), path) in files.iter().zip(&targets) {
+            fsx::create_parents(dir, path, &mut created_dirs)?;
             let existed = path.exists();
-            fsx::write_atomic(&path, contents, executable)?;
+            fsx::write_atomic(path, contents, *executable)?;
             if !existed {
-                created_files.push(path);
+                created_files.push(path.clone());
             }
         }
         Ok(())

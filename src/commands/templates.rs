@@ -6,7 +6,10 @@ use crate::templates::TemplateSet;
 pub fn versions(json: bool) -> Result<u8> {
     let versions = TemplateSet::versions()?;
     if json {
-        println!("{}", serde_json::to_string(&versions).expect("versions serialize"));
+        println!(
+            "{}",
+            serde_json::to_string(&versions).expect("versions serialize")
+        );
     } else {
         for v in versions {
             println!("{v}");

@@ -1,0 +1,9 @@
+//! The one integration-test binary: real files in temp dirs, the real binary, real kubectl,
+//! a real pseudo-terminal for prompts.
+
+mod audit_items;
+mod bad_input;
+mod new;
+mod presets;
+mod prompts;
+mod support;
