@@ -143,11 +143,20 @@ fn default_for(
     }
 }
 
-/// Resolves every applicable question. `prompter` is `None` when prompts must not run.
+/// Answers recorded in a lock, and the lock's path for messages.
+pub struct Recorded<'a> {
+    pub values: &'a toml::Table,
+    pub file: &'a Path,
+}
+
+/// Resolves every applicable question. Precedence, highest first: `given` (`--set`,
+/// `--answers`), a value the preset locks, `recorded` (the lock, on upgrade), the prompter
+/// (`None` when prompts must not run), the preset, the question's default.
 pub fn resolve(
     templates: &TemplateSet,
     preset: &Preset,
     given: &Given,
+    recorded: Option<&Recorded>,
     mut prompter: Option<&mut dyn Prompter>,
     dir_name: &str,
 ) -> Result<Answers> {
@@ -185,14 +194,28 @@ pub fn resolve(
                 line: None,
                 message: e.to_string(),
             })?;
-        let fallback = from_preset.or_else(|| default_for(question, &so_far, dir_name));
+        let locked = preset.locked.contains_key(key);
+        let from_record = recorded
+            .and_then(|r| r.values.get(key).map(|raw| (r, raw)))
+            .map(|(r, raw)| {
+                question.check_value(raw).map_err(|e| Error::BadFile {
+                    file: r.file.to_path_buf(),
+                    line: None,
+                    message: format!("recorded answer no longer valid: {e}"),
+                })
+            })
+            .transpose()?;
         let value = if let Some((value, _)) = given.values.get(key) {
             Some(value.clone())
-        } else if let (Some(p), false) = (prompter.as_deref_mut(), preset.locked.contains_key(key))
-        {
+        } else if let (true, Some(v)) = (locked, &from_preset) {
+            Some(v.clone())
+        } else if let Some(v) = from_record {
+            Some(v)
+        } else if let (Some(p), false) = (prompter.as_deref_mut(), locked) {
+            let fallback = from_preset.or_else(|| default_for(question, &so_far, dir_name));
             Some(p.ask(question, fallback.as_ref())?)
         } else {
-            fallback
+            from_preset.or_else(|| default_for(question, &so_far, dir_name))
         };
         match value {
             Some(v) => {

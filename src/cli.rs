@@ -33,6 +33,13 @@ pub enum Command {
   ironplate new my-gateway --set cluster_name=staging --set litellm_replicas=2
   ironplate new old-baseline --template-version 0.1.0 --yes")]
     New(NewArgs),
+    /// Re-apply the current templates to a repo made earlier, keeping the owner's edits
+    #[command(after_help = "Examples:
+  ironplate upgrade --dry-run          # the plan and the diffs; writes nothing
+  ironplate upgrade                    # three-way merge; exit 1 if conflicts are left
+  ironplate upgrade --check            # CI: exit 1 when an upgrade would change anything
+  ironplate upgrade --set cluster_name=staging   # change an answer; moves files with your edits")]
+    Upgrade(UpgradeArgs),
     /// List or show presets (built-in, user and file presets)
     Presets {
         #[command(subcommand)]
@@ -72,6 +79,40 @@ pub struct NewArgs {
     /// Render an older embedded template version instead of the current one
     #[arg(long, value_name = "V")]
     pub template_version: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    /// The repo (holds .ironplate.toml)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Print the plan and unified diffs; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write nothing; exit 1 if an upgrade would change anything, 0 if up to date
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+    /// How to leave conflicts: diff3 markers in the file, or the template's version beside it
+    /// as PATH.ironplate-theirs
+    #[arg(long, value_enum, default_value_t = ConflictStyle::Inline)]
+    pub conflict: ConflictStyle,
+    /// Proceed although the git work tree has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Change an answer; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Preset to take policy and new answers from (default: the one in the lock)
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConflictStyle {
+    Inline,
+    Rej,
 }
 
 #[derive(Debug, Subcommand)]

@@ -68,6 +68,17 @@ pub enum Error {
         available: String,
     },
 
+    #[error(
+        "{} has no .ironplate.toml: it was not made by ironplate (or the lock was deleted); restore the lock from git, or run `ironplate adopt` to bring the repo under ironplate",
+        dir.display()
+    )]
+    NoLock { dir: PathBuf },
+
+    #[error(
+        "{dir} has uncommitted changes; commit or stash them first (or pass --allow-dirty):\n{status}"
+    )]
+    DirtyTree { dir: PathBuf, status: String },
+
     #[error("refusing to write into {dir}: {reason}")]
     Refused { dir: PathBuf, reason: String },
 

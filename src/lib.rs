@@ -14,6 +14,7 @@ pub mod prompt;
 pub mod questions;
 pub mod render;
 pub mod templates;
+pub mod upgrade;
 
 use clap::CommandFactory;
 
@@ -30,6 +31,19 @@ pub fn run(cli: Cli) -> Result<u8> {
             yes: args.yes,
             force: args.force,
             template_version: args.template_version,
+        }),
+        Command::Upgrade(args) => upgrade::run(upgrade::UpgradeOptions {
+            dir: args.dir,
+            dry_run: args.dry_run,
+            check: args.check,
+            conflict: match args.conflict {
+                cli::ConflictStyle::Inline => upgrade::plan::ConflictMode::Inline,
+                cli::ConflictStyle::Rej => upgrade::plan::ConflictMode::SideFile,
+            },
+            allow_dirty: args.allow_dirty,
+            set: args.set,
+            preset: args.preset,
+            json: args.format == Format::Json,
         }),
         Command::Presets { command } => match command {
             PresetsCommand::List { format } => commands::presets::list(format == Format::Json),

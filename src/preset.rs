@@ -377,3 +377,20 @@ pub fn list(templates: &TemplateSet) -> Result<Vec<Listed>> {
         })
         .collect()
 }
+
+impl Preset {
+    /// A preset with no answers or policy, for re-rendering from a lock alone.
+    pub fn empty(name: &str) -> Preset {
+        Preset {
+            name: name.to_string(),
+            source: Source::File,
+            path: String::new(),
+            description: String::new(),
+            chain: vec![name.to_string()],
+            answers: BTreeMap::new(),
+            locked: BTreeMap::new(),
+            actions: BTreeMap::new(),
+            ownership: BTreeMap::new(),
+        }
+    }
+}

@@ -15,6 +15,9 @@ use crate::templates::{ActionPin, Ownership, TemplateSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
+    /// The template path this file came from (placeholders unrendered): pairs the same file
+    /// across versions and answer changes that move it.
+    pub template: String,
     pub contents: Vec<u8>,
     pub executable: bool,
     pub ownership: Ownership,
@@ -75,7 +78,7 @@ struct ProviderCtx<'a> {
     key_env: &'a str,
 }
 
-fn context(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Context {
+fn context(set: &TemplateSet, answers: &Answers, inputs: &Inputs) -> Context {
     let mut ctx = Context::new();
     let mut images: BTreeMap<&str, ImageRef> = BTreeMap::new();
     let mut unpinned: Vec<String> = Vec::new();
@@ -118,8 +121,8 @@ fn context(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Context {
     ctx.insert("providers", &providers);
     ctx.insert("unpinned_images", &unpinned);
     ctx.insert("template_version", &set.version);
-    ctx.insert("ironplate_version", env!("CARGO_PKG_VERSION"));
-    ctx.insert("preset", &preset.name);
+    ctx.insert("ironplate_version", &inputs.ironplate_version);
+    ctx.insert("preset", &inputs.preset);
     ctx
 }
 
@@ -188,10 +191,34 @@ fn build_tera(actions: BTreeMap<String, ActionPin>) -> Tera {
     tera
 }
 
-pub fn render(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Result<RenderedTree> {
-    let mut actions = set.actions.clone();
-    actions.extend(preset.actions.clone());
-    let mut tera = build_tera(actions);
+/// What a render needs besides the templates and the answers; recorded in the lock so that
+/// `upgrade` can rebuild exactly what `new` wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    pub preset: String,
+    /// The ironplate release rendering (templates may name it; BASE uses the lock's).
+    pub ironplate_version: String,
+    /// GitHub Action pins: the template set's, overridden by the preset's.
+    pub actions: BTreeMap<String, ActionPin>,
+    /// Ownership overrides by template path (from the preset).
+    pub ownership: BTreeMap<String, Ownership>,
+}
+
+impl Inputs {
+    pub fn new(set: &TemplateSet, preset: &Preset) -> Inputs {
+        let mut actions = set.actions.clone();
+        actions.extend(preset.actions.clone());
+        Inputs {
+            preset: preset.name.clone(),
+            ironplate_version: env!("CARGO_PKG_VERSION").to_string(),
+            actions,
+            ownership: preset.ownership.clone(),
+        }
+    }
+}
+
+pub fn render(set: &TemplateSet, answers: &Answers, inputs: &Inputs) -> Result<RenderedTree> {
+    let mut tera = build_tera(inputs.actions.clone());
     let mut selected = Vec::new();
     for file in &set.files {
         let rule = set.rule(&file.path);
@@ -204,7 +231,7 @@ pub fn render(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Result<R
         }
         selected.push((file, rule));
     }
-    let ctx = context(set, answers, preset);
+    let ctx = context(set, answers, inputs);
     let mut tree = RenderedTree::default();
     for (file, rule) in selected {
         let contents = if file.templated {
@@ -215,7 +242,7 @@ pub fn render(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Result<R
             file.source.as_bytes().to_vec()
         };
         let path = render_path(&file.path, answers)?;
-        let ownership = preset
+        let ownership = inputs
             .ownership
             .get(&file.path)
             .copied()
@@ -223,6 +250,7 @@ pub fn render(set: &TemplateSet, answers: &Answers, preset: &Preset) -> Result<R
         tree.files.insert(
             path,
             RenderedFile {
+                template: file.path.clone(),
                 contents,
                 executable: rule.executable,
                 ownership,

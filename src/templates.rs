@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::questions::{Question, QuestionFile};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+/// Every released template version: `VERSION.toml` (path → blob) and `blobs/<sha256>`.
+static ARCHIVE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/archive");
 
 /// How `upgrade` treats a file (DESIGN.md, "File ownership classes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -77,6 +79,9 @@ struct ManifestFile {
     actions: BTreeMap<String, ActionPin>,
     #[serde(default)]
     files: BTreeMap<String, FileRuleFile>,
+    /// Template paths this version renamed: old path → new path (both unrendered).
+    #[serde(default)]
+    renames: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +127,8 @@ pub struct TemplateSet {
     pub question_conditions: BTreeMap<String, Condition>,
     pub actions: BTreeMap<String, ActionPin>,
     pub rules: BTreeMap<String, FileRule>,
+    /// Renames this version declares: old template path → new template path.
+    pub renames: BTreeMap<String, String>,
     pub files: Vec<TemplateFile>,
 }
 
@@ -133,37 +140,117 @@ fn embedded_error(file: &str, message: impl Into<String>) -> Error {
     }
 }
 
-fn embedded_text(dir: &'static Dir<'static>, path: &str) -> Result<&'static str> {
-    dir.get_file(path)
-        .and_then(|f| f.contents_utf8())
-        .ok_or_else(|| embedded_error(path, "missing or not UTF-8 in the embedded templates"))
+/// The files of one template version: path under `templates/` → text.
+type Source = BTreeMap<String, &'static str>;
+
+fn current_source() -> Result<Source> {
+    fn walk(dir: &'static Dir<'static>, out: &mut Source) -> Result<()> {
+        for file in dir.files() {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| embedded_error(&path, "template is not UTF-8"))?;
+            out.insert(path, text);
+        }
+        for sub in dir.dirs() {
+            walk(sub, out)?;
+        }
+        Ok(())
+    }
+    let mut out = Source::new();
+    walk(&TEMPLATES, &mut out)?;
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArchiveManifest {
+    files: BTreeMap<String, String>,
+}
+
+fn archived_source(version: &str) -> Result<Option<Source>> {
+    let Some(manifest) = ARCHIVE.get_file(format!("{version}.toml")) else {
+        return Ok(None);
+    };
+    let archive_error = |message: String| Error::BadFile {
+        file: PathBuf::from("archive").join(format!("{version}.toml")),
+        line: None,
+        message,
+    };
+    let manifest: ArchiveManifest = toml::from_str(manifest.contents_utf8().unwrap_or_default())
+        .map_err(|e| archive_error(e.to_string()))?;
+    let mut out = Source::new();
+    for (path, blob) in manifest.files {
+        let text = ARCHIVE
+            .get_file(format!("blobs/{blob}"))
+            .and_then(|f| f.contents_utf8())
+            .ok_or_else(|| archive_error(format!("blob {blob} of {path} is missing")))?;
+        out.insert(path, text);
+    }
+    Ok(Some(out))
+}
+
+/// Versions in the archive, by their manifest names.
+fn archived_versions() -> Vec<String> {
+    ARCHIVE
+        .files()
+        .filter_map(|f| {
+            let p = f.path();
+            if p.extension()? != "toml" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
+/// Orders versions numerically (0.10.0 after 0.9.0).
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(['.', '-', '+'])
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }
 
 impl TemplateSet {
     /// The versions embedded, oldest first.
     pub fn versions() -> Result<Vec<String>> {
-        Ok(vec![Self::current()?.version])
+        let mut versions = archived_versions();
+        versions.push(Self::current()?.version);
+        versions.sort_by_key(|v| version_key(v));
+        versions.dedup();
+        Ok(versions)
     }
 
     pub fn current() -> Result<TemplateSet> {
-        Self::load(&TEMPLATES)
+        Self::load(current_source()?)
     }
 
+    /// The current templates, or an archived version (`None`: current).
     pub fn by_version(version: Option<&str>) -> Result<TemplateSet> {
-        let set = Self::current()?;
+        let current = Self::current()?;
         match version {
-            Some(v) if v != set.version => Err(Error::UnknownTemplateVersion {
-                requested: v.to_string(),
-                available: Self::versions()?.join(", "),
-            }),
-            _ => Ok(set),
+            None => Ok(current),
+            Some(v) if v == current.version => Ok(current),
+            Some(v) => match archived_source(v)? {
+                Some(source) => Self::load(source),
+                None => Err(Error::UnknownTemplateVersion {
+                    requested: v.to_string(),
+                    available: Self::versions()?.join(", "),
+                }),
+            },
         }
     }
 
-    fn load(dir: &'static Dir<'static>) -> Result<TemplateSet> {
-        let manifest: ManifestFile = toml::from_str(embedded_text(dir, "template.toml")?)
+    fn load(source: Source) -> Result<TemplateSet> {
+        let text = |path: &str| {
+            source
+                .get(path)
+                .copied()
+                .ok_or_else(|| embedded_error(path, "missing from the template set"))
+        };
+        let manifest: ManifestFile = toml::from_str(text("template.toml")?)
             .map_err(|e| embedded_error("template.toml", e.to_string()))?;
-        let questions: QuestionFile = toml::from_str(embedded_text(dir, "questions.toml")?)
+        let questions: QuestionFile = toml::from_str(text("questions.toml")?)
             .map_err(|e| embedded_error("questions.toml", e.to_string()))?;
         let mut question_conditions = BTreeMap::new();
         for q in &questions.questions {
@@ -191,17 +278,26 @@ impl TemplateSet {
                 },
             );
         }
-        let repo = dir
-            .get_dir("repo")
-            .ok_or_else(|| embedded_error("repo", "missing template tree"))?;
-        let mut files = Vec::new();
-        collect_files(repo, &mut files)?;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        for path in rules.keys() {
+        let files: Vec<TemplateFile> = source
+            .iter()
+            .filter_map(|(path, text)| {
+                let rel = path.strip_prefix("repo/")?;
+                let (out, templated) = match rel.strip_suffix(".tera") {
+                    Some(p) => (p.to_string(), true),
+                    None => (rel.to_string(), false),
+                };
+                Some(TemplateFile {
+                    path: out,
+                    templated,
+                    source: text,
+                })
+            })
+            .collect();
+        for path in rules.keys().chain(manifest.renames.values()) {
             if !files.iter().any(|f| &f.path == path) {
                 return Err(embedded_error(
                     "template.toml",
-                    format!("[files] names {path}, which is not in templates/repo"),
+                    format!("names {path}, which is not in templates/repo"),
                 ));
             }
         }
@@ -211,6 +307,7 @@ impl TemplateSet {
             question_conditions,
             actions: manifest.actions,
             rules,
+            renames: manifest.renames,
             files,
         })
     }
@@ -222,28 +319,4 @@ impl TemplateSet {
     pub fn rule(&self, path: &str) -> FileRule {
         self.rules.get(path).cloned().unwrap_or_default()
     }
-}
-
-fn collect_files(dir: &'static Dir<'static>, out: &mut Vec<TemplateFile>) -> Result<()> {
-    for file in dir.files() {
-        // Paths inside the embedded dir are relative to `templates/`; strip the `repo/` prefix.
-        let full = file.path().to_string_lossy().replace('\\', "/");
-        let rel = full.strip_prefix("repo/").unwrap_or(&full).to_string();
-        let source = file
-            .contents_utf8()
-            .ok_or_else(|| embedded_error(&full, "template is not UTF-8"))?;
-        let (path, templated) = match rel.strip_suffix(".tera") {
-            Some(p) => (p.to_string(), true),
-            None => (rel, false),
-        };
-        out.push(TemplateFile {
-            path,
-            templated,
-            source,
-        });
-    }
-    for sub in dir.dirs() {
-        collect_files(sub, out)?;
-    }
-    Ok(())
 }

@@ -24,7 +24,7 @@ pub struct NewOptions {
 }
 
 /// The folder's last name, used as the default project name.
-fn dir_name(dir: &Path) -> String {
+pub fn dir_name(dir: &Path) -> String {
     let named = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -73,9 +73,17 @@ pub fn run(opts: NewOptions) -> Result<u8> {
     } else {
         None
     };
-    let answers = answers::resolve(&templates, &preset, &given, prompter, &dir_name(&opts.dir))?;
-    let tree = render::render(&templates, &answers, &preset)?;
-    let lock_text = lock::render(&templates.version, &preset.name, &answers, &tree);
+    let answers = answers::resolve(
+        &templates,
+        &preset,
+        &given,
+        None,
+        prompter,
+        &dir_name(&opts.dir),
+    )?;
+    let inputs = render::Inputs::new(&templates, &preset);
+    let tree = render::render(&templates, &answers, &inputs)?;
+    let lock_text = lock::render(&templates.version, &inputs, &answers, &tree);
 
     write_tree(&opts.dir, &tree, &lock_text)?;
     println!(

@@ -112,7 +112,7 @@ fn lock_records_versions_answers_and_hashes() {
     let lock: toml::Table = toml::from_str(&repo.read(".ironplate.toml")).unwrap();
     assert_eq!(
         lock["ironplate"]["template_version"].as_str(),
-        Some("0.1.0")
+        Some("0.2.0")
     );
     assert_eq!(lock["ironplate"]["preset"].as_str(), Some("default"));
     assert_eq!(lock["answers"]["project_name"].as_str(), Some("gateway"));
@@ -207,7 +207,7 @@ fn project_name_defaults_to_the_folder_name() {
 #[test]
 fn templates_versions_and_completions() {
     let out = Run::new(["templates", "versions", "--format", "json"]).ok();
-    assert_eq!(out.stdout.trim(), r#"["0.1.0"]"#);
+    assert_eq!(out.stdout.trim(), r#"["0.1.0","0.2.0"]"#);
     let out = Run::new(["completions", "bash"]).ok();
     assert!(out.stdout.contains("ironplate"));
     let out = Run::new(["--help"]).ok();
@@ -221,6 +221,6 @@ fn templates_versions_and_completions() {
         "9.9.9",
         "--yes",
     ])
-    .refused(&["9.9.9", "0.1.0"]);
+    .refused(&["9.9.9", "0.1.0, 0.2.0"]);
     assert!(out.stdout.is_empty() && !dir.exists());
 }

@@ -1,0 +1,49 @@
+//! Applying a plan: every write is temp-file + rename; old paths are removed only after the
+//! new ones are written; the lock is written last, so a killed run leaves each file whole and
+//! a rerun finishes the job.
+
+use std::fs;
+use std::path::Path;
+
+use super::plan::{Entry, SIDECAR_SUFFIX};
+use crate::error::{Error, Result};
+use crate::fsx;
+use crate::lock::LOCK_FILE;
+
+pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
+    let mut created = Vec::new();
+    for entry in entries {
+        if let Some(contents) = &entry.write {
+            let path = fsx::safe_join(dir, &entry.path)?;
+            fsx::create_parents(dir, &path, &mut created)?;
+            fsx::write_atomic(&path, contents, entry.executable)?;
+        }
+        if let Some(theirs) = &entry.sidecar {
+            let path = fsx::safe_join(dir, &format!("{}{SIDECAR_SUFFIX}", entry.path))?;
+            fsx::create_parents(dir, &path, &mut created)?;
+            fsx::write_atomic(&path, theirs, false)?;
+        }
+    }
+    for entry in entries {
+        for rel in &entry.remove {
+            let path = fsx::safe_join(dir, rel)?;
+            match fs::remove_file(&path) {
+                Ok(()) => remove_empty_parents(dir, &path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("cannot remove", &path, e)),
+            }
+        }
+    }
+    fsx::write_atomic(&dir.join(LOCK_FILE), lock_text.as_bytes(), false)
+}
+
+/// Removes folders emptied by a removal, up to (not including) `dir`.
+fn remove_empty_parents(dir: &Path, file: &Path) {
+    let mut cur = file.parent();
+    while let Some(folder) = cur {
+        if folder == dir || !folder.starts_with(dir) || fs::remove_dir(folder).is_err() {
+            break;
+        }
+        cur = folder.parent();
+    }
+}

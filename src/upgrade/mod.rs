@@ -1,0 +1,292 @@
+//! `ironplate upgrade`: re-apply the current templates to a repo made earlier and edited since.
+//! BASE = the lock's template version rendered with the lock's answers; OURS = the disk;
+//! THEIRS = the current templates with the (possibly changed) answers.
+
+pub mod apply;
+pub mod merge;
+pub mod plan;
+pub mod report;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::answers::{self, Answers, Given, Recorded};
+use crate::error::{EXIT_ATTENTION, EXIT_OK, Error, Result};
+use crate::fsx;
+use crate::lock::{self, Lock, sha256_hex};
+use crate::preset::{self, Preset};
+use crate::render::{self, Inputs, RenderedTree};
+use crate::templates::TemplateSet;
+use plan::{BaseFile, ConflictMode, Entry, OursFile, PlanInput};
+
+pub struct UpgradeOptions {
+    pub dir: PathBuf,
+    pub dry_run: bool,
+    pub check: bool,
+    pub conflict: ConflictMode,
+    pub allow_dirty: bool,
+    pub set: Vec<String>,
+    pub preset: Option<String>,
+    pub json: bool,
+}
+
+/// Everything an upgrade decided, before anything is written.
+pub struct Prepared {
+    pub lock: Lock,
+    pub templates: TemplateSet,
+    pub answers: Answers,
+    pub inputs: Inputs,
+    pub entries: Vec<Entry>,
+    pub lock_text: String,
+}
+
+impl Prepared {
+    /// Whether applying would change the disk or the lock.
+    pub fn changes(&self) -> bool {
+        self.entries.iter().any(Entry::writes) || lock_differs(&self.lock.text, &self.lock_text)
+    }
+
+    pub fn conflicts(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.action.is_conflict())
+            .count()
+    }
+}
+
+/// Lock contents differ (ignoring comments and layout).
+fn lock_differs(old: &str, new: &str) -> bool {
+    let parse = |t: &str| t.parse::<toml::Table>().ok();
+    parse(old) != parse(new)
+}
+
+pub fn run(opts: UpgradeOptions) -> Result<u8> {
+    let writes = !opts.dry_run && !opts.check;
+    if writes && !opts.allow_dirty {
+        refuse_dirty(&opts.dir)?;
+    }
+    let prepared = prepare(&opts)?;
+    let changed = prepared.changes();
+    let conflicts = prepared.conflicts();
+    if writes && changed {
+        apply::apply(&opts.dir, &prepared.entries, &prepared.lock_text)?;
+    }
+    let report = report::Report {
+        from: &prepared.lock.template_version,
+        to: &prepared.templates.version,
+        changed,
+        conflicts,
+        files: &prepared.entries,
+        written: writes && changed,
+    };
+    if opts.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        report::print_text(&report, false);
+        if opts.dry_run {
+            report::print_diffs(&prepared.entries);
+        }
+    }
+    Ok(if opts.check {
+        if changed { EXIT_ATTENTION } else { EXIT_OK }
+    } else if conflicts > 0 {
+        EXIT_ATTENTION
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Reads the lock and the disk, renders BASE and THEIRS, and plans. Writes nothing.
+pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
+    let dir = &opts.dir;
+    if !dir.is_dir() {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: "not a folder".into(),
+        });
+    }
+    let lock = lock::read(dir)?;
+    let templates = TemplateSet::current()?;
+    let preset = preset::load(opts.preset.as_deref().unwrap_or(&lock.preset), &templates)?;
+    let given = Given::from_cli(&templates, &opts.set, None)?;
+    let recorded = Recorded {
+        values: &lock.answers,
+        file: &lock.path,
+    };
+    let dir_name = crate::commands::new::dir_name(dir);
+    let answers = answers::resolve(
+        &templates,
+        &preset,
+        &given,
+        Some(&recorded),
+        None,
+        &dir_name,
+    )?;
+    let inputs = Inputs::new(&templates, &preset);
+    let theirs = render::render(&templates, &answers, &inputs)?;
+    let base = rebuild_base(&lock, &dir_name);
+    let renames = renames_since(&lock.template_version)?;
+
+    let paths: BTreeSet<&str> = base
+        .keys()
+        .chain(theirs.files.keys())
+        .map(String::as_str)
+        .collect();
+    let ours = read_ours(dir, &paths)?;
+    let labels = merge::Labels {
+        ours: "yours",
+        base: &format!("ironplate templates {}", lock.template_version),
+        theirs: &format!("ironplate templates {}", templates.version),
+    };
+    let entries = plan::plan(&PlanInput {
+        base: &base,
+        theirs: &theirs,
+        renames: &renames,
+        ours: &ours,
+        labels,
+        conflicts: opts.conflict,
+    });
+    // Every path the plan writes or removes must be safe, before the first write.
+    for e in &entries {
+        if e.sidecar.is_some() {
+            fsx::safe_join(dir, &format!("{}{}", e.path, plan::SIDECAR_SUFFIX))?;
+        }
+    }
+    let lock_text = lock::update(&lock, &templates.version, &inputs, &answers, &theirs);
+    Ok(Prepared {
+        lock,
+        templates,
+        answers,
+        inputs,
+        entries,
+        lock_text,
+    })
+}
+
+/// BASE per lock path: contents when the lock's version and answers re-render to the recorded
+/// hash; otherwise only the hash (the plan then never merges against a guess).
+fn rebuild_base(lock: &Lock, dir_name: &str) -> BTreeMap<String, BaseFile> {
+    let rendered: Option<RenderedTree> = (|| {
+        let set = TemplateSet::by_version(Some(&lock.template_version)).ok()?;
+        let recorded = Recorded {
+            values: &lock.answers,
+            file: &lock.path,
+        };
+        let empty = Preset::empty(&lock.preset);
+        let answers = answers::resolve(
+            &set,
+            &empty,
+            &Given::default(),
+            Some(&recorded),
+            None,
+            dir_name,
+        )
+        .ok()?;
+        let mut inputs = Inputs::new(&set, &empty);
+        inputs.ironplate_version = lock.ironplate_version.clone();
+        if let Some(actions) = &lock.actions {
+            inputs.actions = actions.clone();
+        }
+        render::render(&set, &answers, &inputs).ok()
+    })();
+    lock.files
+        .iter()
+        .map(|(path, locked)| {
+            let file = rendered.as_ref().and_then(|t| t.files.get(path));
+            let contents = file
+                .filter(|f| sha256_hex(&f.contents) == locked.sha256)
+                .map(|f| f.contents.clone());
+            let base = BaseFile {
+                template: file.map(|f| f.template.clone()),
+                sha256: locked.sha256.clone(),
+                contents,
+            };
+            (path.clone(), base)
+        })
+        .collect()
+}
+
+/// The renames declared by every template version after `from`, composed in order.
+fn renames_since(from: &str) -> Result<BTreeMap<String, String>> {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let versions = TemplateSet::versions()?;
+    let start = versions.iter().position(|v| v == from).map_or(0, |i| i + 1);
+    for version in &versions[start..] {
+        let set = TemplateSet::by_version(Some(version))?;
+        for (old, new) in &set.renames {
+            for target in renames.values_mut() {
+                if target == old {
+                    *target = new.clone();
+                }
+            }
+            renames.entry(old.clone()).or_insert_with(|| new.clone());
+        }
+    }
+    Ok(renames)
+}
+
+/// Reads the files the templates own (and nothing else), refusing symlinks on the way.
+fn read_ours(dir: &Path, paths: &BTreeSet<&str>) -> Result<BTreeMap<String, Option<OursFile>>> {
+    let mut out = BTreeMap::new();
+    for rel in paths {
+        let path = fsx::safe_join(dir, rel)?;
+        let file = match std::fs::read(&path) {
+            Ok(bytes) => Some(OursFile {
+                executable: is_executable(&path),
+                bytes,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io("cannot read", &path, e)),
+        };
+        out.insert(rel.to_string(), file);
+    }
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &Path) -> bool {
+    false
+}
+
+/// In a git work tree, uncommitted changes are refused: the upgrade must be reviewable as one
+/// diff and undoable with git.
+fn refuse_dirty(dir: &Path) -> Result<()> {
+    let inside = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .output();
+    let Ok(inside) = inside else {
+        return Ok(()); // no git: nothing to protect with it
+    };
+    if !inside.status.success() {
+        return Ok(());
+    }
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain", "--", "."])
+        .output()
+        .map_err(|e| Error::io("cannot run git status in", dir, e))?;
+    let text = String::from_utf8_lossy(&status.stdout)
+        .trim_end()
+        .to_string();
+    if text.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::DirtyTree {
+            dir: dir.to_path_buf(),
+            status: text,
+        })
+    }
+}

@@ -1,0 +1,384 @@
+//! The plan: one action per path, decided from BASE (what ironplate last wrote), OURS (the
+//! disk) and THEIRS (the current templates). Pure: the caller reads the disk first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::merge::{self, Labels};
+use crate::lock::sha256_hex;
+use crate::render::RenderedTree;
+use crate::templates::Ownership;
+
+/// Suffix of the file holding the template's version beside a conflicted file.
+pub const SIDECAR_SUFFIX: &str = ".ironplate-theirs";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Unchanged,
+    Updated,
+    Merged,
+    Conflict,
+    Added,
+    Removed,
+    KeptDeleted,
+    #[serde(rename = "modify-delete conflict")]
+    ModifyDeleteConflict,
+    SeededSkip,
+    SupersetMerged,
+    ManagedRestored,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Unchanged => "unchanged",
+            Action::Updated => "updated",
+            Action::Merged => "merged",
+            Action::Conflict => "conflict",
+            Action::Added => "added",
+            Action::Removed => "removed",
+            Action::KeptDeleted => "kept-deleted",
+            Action::ModifyDeleteConflict => "modify-delete conflict",
+            Action::SeededSkip => "seeded-skip",
+            Action::SupersetMerged => "superset-merged",
+            Action::ManagedRestored => "managed-restored",
+        }
+    }
+
+    pub fn is_conflict(self) -> bool {
+        matches!(self, Action::Conflict | Action::ModifyDeleteConflict)
+    }
+}
+
+/// How conflicts are left for the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictMode {
+    /// diff3 markers in the file itself.
+    Inline,
+    /// The owner's file untouched, the template's version in `PATH.ironplate-theirs`.
+    SideFile,
+}
+
+/// What ironplate last wrote at one path, as far as it can be known.
+#[derive(Debug, Clone)]
+pub struct BaseFile {
+    /// Template path it was rendered from, when BASE could be rebuilt.
+    pub template: Option<String>,
+    /// Hash recorded in the lock.
+    pub sha256: String,
+    /// The pristine contents, when BASE was rebuilt and matches the lock's hash.
+    pub contents: Option<Vec<u8>>,
+}
+
+/// One file on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OursFile {
+    pub bytes: Vec<u8>,
+    pub executable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub action: Action,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hunks: usize,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// Contents to write at `path`.
+    #[serde(skip)]
+    pub write: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub executable: bool,
+    /// Paths to delete (a removed file; the old path of a moved one).
+    #[serde(skip)]
+    pub remove: Vec<String>,
+    /// The template's version, written beside the owner's file.
+    #[serde(skip)]
+    pub sidecar: Option<Vec<u8>>,
+    /// What the disk holds now (at `from` when moved), for diffs.
+    #[serde(skip)]
+    pub before: Option<Vec<u8>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Entry {
+    fn new(path: &str, action: Action) -> Entry {
+        Entry {
+            path: path.to_string(),
+            from: None,
+            action,
+            hunks: 0,
+            note: String::new(),
+            write: None,
+            executable: false,
+            remove: Vec::new(),
+            sidecar: None,
+            before: None,
+        }
+    }
+
+    /// Whether applying this entry touches the disk.
+    pub fn writes(&self) -> bool {
+        self.write.is_some() || !self.remove.is_empty() || self.sidecar.is_some()
+    }
+}
+
+pub struct PlanInput<'a> {
+    pub base: &'a BTreeMap<String, BaseFile>,
+    pub theirs: &'a RenderedTree,
+    /// Template renames from the lock's version to the current one (old → new).
+    pub renames: &'a BTreeMap<String, String>,
+    /// The disk at every path of `base` and `theirs` (None: absent).
+    pub ours: &'a BTreeMap<String, Option<OursFile>>,
+    pub labels: Labels<'a>,
+    pub conflicts: ConflictMode,
+}
+
+/// Follows declared renames to the template path the current templates use.
+fn current_template<'a>(renames: &'a BTreeMap<String, String>, mut t: &'a str) -> &'a str {
+    let mut hops = 0;
+    while let Some(next) = renames.get(t) {
+        t = next;
+        hops += 1;
+        if hops > renames.len() {
+            break;
+        }
+    }
+    t
+}
+
+pub fn plan(input: &PlanInput) -> Vec<Entry> {
+    let ours = |p: &str| input.ours.get(p).and_then(Option::as_ref);
+    // Pair each THEIRS file with its BASE: by template path (through renames), else by path.
+    let mut base_by_template: BTreeMap<&str, &str> = BTreeMap::new();
+    for (path, b) in input.base {
+        if let Some(t) = &b.template {
+            base_by_template.insert(current_template(input.renames, t), path);
+        }
+    }
+    let mut paired_base: BTreeSet<&str> = BTreeSet::new();
+    let mut entries = Vec::new();
+    for (path, file) in &input.theirs.files {
+        let base_path = base_by_template
+            .get(file.template.as_str())
+            .copied()
+            .filter(|bp| !paired_base.contains(bp))
+            .or_else(|| input.base.contains_key(path).then_some(path.as_str()));
+        let entry = match base_path {
+            Some(bp) => {
+                paired_base.insert(bp);
+                paired(
+                    input,
+                    bp,
+                    &input.base[bp],
+                    path,
+                    file.ownership,
+                    &file.contents,
+                    ours(bp),
+                    ours(path),
+                )
+            }
+            None => added(path, &file.contents, file.executable, ours(path)),
+        };
+        entries.push(entry);
+    }
+    for (path, b) in input.base {
+        if !paired_base.contains(path.as_str()) {
+            entries.push(dropped(path, b, ours(path)));
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries
+}
+
+fn added(path: &str, theirs: &[u8], executable: bool, ours: Option<&OursFile>) -> Entry {
+    match ours {
+        None => Entry {
+            write: Some(theirs.to_vec()),
+            executable,
+            ..Entry::new(path, Action::Added)
+        },
+        Some(o) if merge::same_text(&o.bytes, theirs) => Entry::new(path, Action::Unchanged),
+        Some(o) => Entry {
+            hunks: 1,
+            note: "both you and the template added this file: yours is kept, the template's is beside it".into(),
+            sidecar: Some(theirs.to_vec()),
+            before: Some(o.bytes.clone()),
+            ..Entry::new(path, Action::Conflict)
+        },
+    }
+}
+
+fn dropped(path: &str, base: &BaseFile, ours: Option<&OursFile>) -> Entry {
+    match ours {
+        None => Entry {
+            note: "deleted by you; the template dropped it too".into(),
+            ..Entry::new(path, Action::KeptDeleted)
+        },
+        Some(o) if sha256_hex(&o.bytes) == base.sha256 => Entry {
+            remove: vec![path.to_string()],
+            before: Some(o.bytes.clone()),
+            ..Entry::new(path, Action::Removed)
+        },
+        Some(o) => Entry {
+            hunks: 1,
+            note: "the template dropped this file, which you edited: yours is kept; delete it if you no longer need it".into(),
+            before: Some(o.bytes.clone()),
+            ..Entry::new(path, Action::ModifyDeleteConflict)
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn paired(
+    input: &PlanInput,
+    base_path: &str,
+    base: &BaseFile,
+    path: &str,
+    ownership: Ownership,
+    theirs: &[u8],
+    ours: Option<&OursFile>,
+    at_target: Option<&OursFile>,
+) -> Entry {
+    let moved = base_path != path;
+    let template_changed = base
+        .contents
+        .as_deref()
+        .map_or(sha256_hex(theirs) != base.sha256, |b| b != theirs);
+    let Some(ours) = ours else {
+        return Entry {
+            from: moved.then(|| base_path.to_string()),
+            note: if template_changed {
+                "deleted by you; stays deleted (the template changed it since)".into()
+            } else {
+                "deleted by you; stays deleted".into()
+            },
+            ..Entry::new(path, Action::KeptDeleted)
+        };
+    };
+    if moved && at_target.is_some() {
+        // Something already sits where the template moves this file: keep both, ask the owner.
+        return Entry {
+            from: Some(base_path.to_string()),
+            hunks: 1,
+            note: format!(
+                "the template moves {base_path} here, but this path already exists: both kept, the template's version is beside it"
+            ),
+            sidecar: Some(theirs.to_vec()),
+            before: at_target.map(|o| o.bytes.clone()),
+            ..Entry::new(path, Action::Conflict)
+        };
+    }
+    let pristine = sha256_hex(&ours.bytes) == base.sha256;
+    let mut entry = Entry {
+        from: moved.then(|| base_path.to_string()),
+        executable: ours.executable,
+        before: Some(ours.bytes.clone()),
+        remove: if moved {
+            vec![base_path.to_string()]
+        } else {
+            Vec::new()
+        },
+        ..Entry::new(path, Action::Unchanged)
+    };
+    // Writes `contents` at the target (always, when the file moves).
+    let finish = |mut e: Entry, action: Action, contents: Vec<u8>| {
+        e.action = action;
+        if moved || contents != ours.bytes {
+            e.write = Some(contents);
+        }
+        e
+    };
+    match ownership {
+        Ownership::Seeded => {
+            entry.note = "seeded: yours from the start, never changed by upgrade".into();
+            finish(entry, Action::SeededSkip, ours.bytes.clone())
+        }
+        Ownership::Managed => {
+            if ours.bytes == theirs {
+                finish(entry, Action::Unchanged, ours.bytes.clone())
+            } else {
+                if !pristine {
+                    entry.note =
+                        "managed by the template: your edits were replaced (see the diff)".into();
+                }
+                finish(entry, Action::ManagedRestored, theirs.to_vec())
+            }
+        }
+        Ownership::Superset => match merge::superset(&ours.bytes, theirs) {
+            Some(union) if union == ours.bytes => finish(entry, Action::Unchanged, union),
+            Some(union) => finish(entry, Action::SupersetMerged, union),
+            None => binary_conflict(entry, theirs),
+        },
+        Ownership::Merged => {
+            if merge::same_text(&ours.bytes, theirs) {
+                let contents = ours.bytes.clone();
+                return finish(
+                    entry,
+                    if moved {
+                        Action::Updated
+                    } else {
+                        Action::Unchanged
+                    },
+                    contents,
+                );
+            }
+            if pristine {
+                return finish(entry, Action::Updated, theirs.to_vec());
+            }
+            let Some(base_contents) = base.contents.as_deref() else {
+                entry.note = "ironplate cannot rebuild what it last wrote here; you edited it: yours is kept, the template's is beside it".into();
+                return conflict_keep_both(entry, theirs);
+            };
+            if base_contents == theirs {
+                // Only the owner changed it.
+                return finish(
+                    entry,
+                    if moved {
+                        Action::Merged
+                    } else {
+                        Action::Unchanged
+                    },
+                    ours.bytes.clone(),
+                );
+            }
+            match merge::three_way(base_contents, &ours.bytes, theirs, &input.labels) {
+                None => binary_conflict(entry, theirs),
+                Some(m) if m.conflicts == 0 => finish(entry, Action::Merged, m.contents),
+                Some(m) => {
+                    entry.hunks = m.conflicts;
+                    match input.conflicts {
+                        ConflictMode::Inline => finish(entry, Action::Conflict, m.contents),
+                        ConflictMode::SideFile => conflict_keep_both(entry, theirs),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn binary_conflict(mut entry: Entry, theirs: &[u8]) -> Entry {
+    entry.note =
+        "not text: never merged line-wise; yours is kept, the template's is beside it".into();
+    conflict_keep_both(entry, theirs)
+}
+
+/// Owner's file stays (moved to the new path when the template moved it); the template's
+/// version goes beside it.
+fn conflict_keep_both(mut entry: Entry, theirs: &[u8]) -> Entry {
+    entry.action = Action::Conflict;
+    entry.hunks = entry.hunks.max(1);
+    entry.sidecar = Some(theirs.to_vec());
+    if entry.from.is_some() {
+        entry.write = entry.before.clone();
+    }
+    entry
+}
