@@ -53,7 +53,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.ironplate-tmp-{}", std::process::id()));
+    // A fixed name: a run killed mid-write leaves at most this file, which the rerun reuses.
+    let tmp = dir.join(format!(".{name}.ironplate-tmp"));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(contents)?;

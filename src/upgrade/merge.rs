@@ -121,8 +121,17 @@ mod tests {
 
     #[test]
     fn crlf_owner_files_stay_crlf() {
-        let m = three_way(b"a\nb\nc\nd\n", b"A\r\nb\r\nc\r\nd\r\n", b"a\nb\nc\nD\n", &L).unwrap();
-        assert_eq!((m.contents.as_slice(), m.conflicts), (&b"A\r\nb\r\nc\r\nD\r\n"[..], 0));
+        let m = three_way(
+            b"a\nb\nc\nd\n",
+            b"A\r\nb\r\nc\r\nd\r\n",
+            b"a\nb\nc\nD\n",
+            &L,
+        )
+        .unwrap();
+        assert_eq!(
+            (m.contents.as_slice(), m.conflicts),
+            (&b"A\r\nb\r\nc\r\nD\r\n"[..], 0)
+        );
     }
 
     #[test]

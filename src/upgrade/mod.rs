@@ -272,7 +272,9 @@ fn refuse_dirty(dir: &Path) -> Result<()> {
     if !inside.status.success() {
         return Ok(());
     }
+    // --no-optional-locks: a refused run must not even refresh git's index.
     let status = Command::new("git")
+        .arg("--no-optional-locks")
         .arg("-C")
         .arg(dir)
         .args(["status", "--porcelain", "--", "."])

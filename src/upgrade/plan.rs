@@ -248,6 +248,38 @@ fn paired(
     ours: Option<&OursFile>,
     at_target: Option<&OursFile>,
 ) -> Entry {
+    let entry = decide(input, base_path, base, path, ownership, theirs, ours);
+    let moved = base_path != path;
+    match at_target {
+        // Where the template moves this file something else already sits (an interrupted
+        // run leaves exactly the result there: then it is simply finished).
+        Some(there)
+            if moved && ours.is_some() && entry.write.as_deref() != Some(&there.bytes[..]) =>
+        {
+            Entry {
+                from: Some(base_path.to_string()),
+                hunks: 1,
+                note: format!(
+                    "the template moves {base_path} here, but this path already exists: both kept, the template's version is beside it"
+                ),
+                sidecar: Some(theirs.to_vec()),
+                before: Some(there.bytes.clone()),
+                ..Entry::new(path, Action::Conflict)
+            }
+        }
+        _ => entry,
+    }
+}
+
+fn decide(
+    input: &PlanInput,
+    base_path: &str,
+    base: &BaseFile,
+    path: &str,
+    ownership: Ownership,
+    theirs: &[u8],
+    ours: Option<&OursFile>,
+) -> Entry {
     let moved = base_path != path;
     let template_changed = base
         .contents
@@ -264,19 +296,6 @@ fn paired(
             ..Entry::new(path, Action::KeptDeleted)
         };
     };
-    if moved && at_target.is_some() {
-        // Something already sits where the template moves this file: keep both, ask the owner.
-        return Entry {
-            from: Some(base_path.to_string()),
-            hunks: 1,
-            note: format!(
-                "the template moves {base_path} here, but this path already exists: both kept, the template's version is beside it"
-            ),
-            sidecar: Some(theirs.to_vec()),
-            before: at_target.map(|o| o.bytes.clone()),
-            ..Entry::new(path, Action::Conflict)
-        };
-    }
     let pristine = sha256_hex(&ours.bytes) == base.sha256;
     let mut entry = Entry {
         from: moved.then(|| base_path.to_string()),
@@ -313,11 +332,22 @@ fn paired(
                 finish(entry, Action::ManagedRestored, theirs.to_vec())
             }
         }
-        Ownership::Superset => match merge::superset(&ours.bytes, theirs) {
-            Some(union) if union == ours.bytes => finish(entry, Action::Unchanged, union),
-            Some(union) => finish(entry, Action::SupersetMerged, union),
-            None => binary_conflict(entry, theirs),
-        },
+        Ownership::Superset => {
+            // Pristine: the template's file as is. Edited: a clean three-way merge when there
+            // is one, else the owner's lines; either way every template line present.
+            let start = match (pristine, base.contents.as_deref()) {
+                (true, _) => Some(theirs.to_vec()),
+                (false, Some(b)) => merge::three_way(b, &ours.bytes, theirs, &input.labels)
+                    .filter(|m| m.conflicts == 0)
+                    .map(|m| m.contents),
+                (false, None) => None,
+            };
+            match merge::superset(start.as_deref().unwrap_or(&ours.bytes), theirs) {
+                Some(union) if union == ours.bytes => finish(entry, Action::Unchanged, union),
+                Some(union) => finish(entry, Action::SupersetMerged, union),
+                None => binary_conflict(entry, theirs),
+            }
+        }
         Ownership::Merged => {
             if merge::same_text(&ours.bytes, theirs) {
                 let contents = ours.bytes.clone();

@@ -362,7 +362,11 @@ const ITEMS: &[(&str, Check)] = &[
         "PodDisruptionBudgets for Postgres and Redis that never block a drain",
         |r| {
             for name in ["litellm-postgres", "litellm-redis"] {
-                let pdb = r.object("k8s/apps/litellm-db/poddisruptionbudgets.yaml", "PodDisruptionBudget", name);
+                let pdb = r.object(
+                    "k8s/apps/litellm-db/poddisruptionbudgets.yaml",
+                    "PodDisruptionBudget",
+                    name,
+                );
                 assert_eq!(pdb["spec"]["maxUnavailable"], 1);
                 assert!(pdb["spec"]["minAvailable"].is_null());
                 assert_eq!(pdb["spec"]["unhealthyPodEvictionPolicy"], "AlwaysAllow");

@@ -7,3 +7,4 @@ mod new;
 mod presets;
 mod prompts;
 mod support;
+mod upgrade;

@@ -1,0 +1,620 @@
+//! `ironplate upgrade` on real repos made with the archived 0.1.0 templates, in real git.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{Outcome, Run, tree};
+
+/// A repo made with templates 0.1.0 and committed, ready for the owner's edits.
+struct Old {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Old {
+    fn new(preset: &str) -> Old {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let root = tmp.path().join("gateway");
+        Run::new([
+            "new",
+            root.to_str().unwrap(),
+            "--preset",
+            preset,
+            "--yes",
+            "--template-version",
+            "0.1.0",
+        ])
+        .ok();
+        git(&root, &["init", "-q"]);
+        let old = Old { _tmp: tmp, root };
+        old.commit("made with templates 0.1.0");
+        old
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn write(&self, rel: &str, text: &str) -> &Old {
+        std::fs::create_dir_all(self.path(rel).parent().unwrap()).unwrap();
+        std::fs::write(self.path(rel), text).unwrap();
+        self
+    }
+
+    /// Replaces exactly one occurrence of `from` in `rel`.
+    fn edit(&self, rel: &str, from: &str, to: &str) -> &Old {
+        let text = self.read(rel);
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "{rel}: {from:?} must occur once"
+        );
+        self.write(rel, &text.replacen(from, to, 1))
+    }
+
+    fn commit(&self, message: &str) {
+        git(&self.root, &["add", "-A"]);
+        git(
+            &self.root,
+            &["commit", "-q", "--allow-empty", "-m", message],
+        );
+    }
+
+    fn upgrade(&self, extra: &[&str]) -> Outcome {
+        let mut args = vec!["upgrade", self.root.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Run::new(&args).run()
+    }
+
+    /// `upgrade --format json`: (path, action) pairs and the whole report.
+    fn upgrade_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        let out = self.upgrade(&args);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+        (out.code, report)
+    }
+}
+
+fn action<'a>(report: &'a serde_json::Value, path: &str) -> &'a str {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in report: {report:#}"))["action"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn disjoint_edits_in_one_manifest_merge_cleanly() {
+    let old = Old::new("default");
+    old.edit(
+        "k8s/apps/litellm-db/postgres.yaml",
+        "  replicas: 1\n",
+        "  replicas: 2\n",
+    );
+    old.commit("two replicas");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        action(&report, "k8s/apps/litellm-db/postgres.yaml"),
+        "merged"
+    );
+    let pg = old.read("k8s/apps/litellm-db/postgres.yaml");
+    assert!(pg.contains("  replicas: 2\n"), "owner's edit kept");
+    assert!(
+        pg.contains("serviceAccountName: litellm-postgres")
+            && pg.contains("            seccompProfile:\n"),
+        "template's change applied"
+    );
+    assert!(!pg.contains("<<<<<<<"));
+}
+
+#[test]
+fn same_line_changed_on_both_sides_is_a_conflict() {
+    let old = Old::new("default");
+    let line = "conflict markers and the command exits 1. `ironplate upgrade --check` in CI reports drift.";
+    old.edit(
+        "README.md",
+        line,
+        "conflict markers; we run `ironplate upgrade --check` nightly.",
+    );
+    old.commit("readme");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 1, "conflicts left: never 0");
+    assert_eq!(action(&report, "README.md"), "conflict");
+    let readme_entry = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "README.md")
+        .unwrap();
+    assert_eq!(readme_entry["hunks"], 1);
+    let readme = old.read("README.md");
+    assert!(
+        readme.contains("<<<<<<< yours\n")
+            && readme.contains("||||||| ironplate templates 0.1.0\n")
+    );
+    assert!(readme.contains(">>>>>>> ironplate templates 0.2.0\n"));
+    assert!(
+        readme.contains("we run `ironplate upgrade --check` nightly")
+            && readme.contains("run it in a scheduled job")
+    );
+    // Every other file was still upgraded.
+    assert_eq!(action(&report, "k8s/apps/litellm-db/redis.yaml"), "updated");
+    assert!(
+        old.read("k8s/apps/litellm-db/redis.yaml")
+            .contains("serviceAccountName: litellm-redis")
+    );
+    // With --conflict rej the file is left alone and the template's version sits beside it.
+    let old = Old::new("default");
+    old.edit("README.md", line, "ours");
+    old.commit("readme");
+    let out = old.upgrade(&["--conflict", "rej"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        old.read("README.md").contains("\nours\n") && !old.read("README.md").contains("<<<<<<<")
+    );
+    assert!(
+        old.read("README.md.ironplate-theirs")
+            .contains("run it in a scheduled job")
+    );
+}
+
+#[test]
+fn a_file_the_owner_deleted_stays_deleted() {
+    let old = Old::new("default");
+    std::fs::remove_file(old.path("CONTRIBUTING.md")).unwrap();
+    old.commit("no contributing");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(action(&report, "CONTRIBUTING.md"), "kept-deleted");
+    let entry = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "CONTRIBUTING.md")
+        .unwrap();
+    assert!(
+        entry["note"]
+            .as_str()
+            .unwrap()
+            .contains("the template changed it")
+    );
+    assert!(!old.path("CONTRIBUTING.md").exists());
+    // And on the next upgrade too.
+    old.commit("upgraded");
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
+}
+
+#[test]
+fn template_dropping_an_edited_file_is_a_modify_delete_conflict() {
+    let old = Old::new("default");
+    old.edit(
+        "k8s/apps/litellm-db/serviceaccount.yaml",
+        "automountServiceAccountToken: false\n",
+        "automountServiceAccountToken: false\n# audited 2026-11\n",
+    );
+    old.commit("note");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        action(&report, "k8s/apps/litellm-db/serviceaccount.yaml"),
+        "modify-delete conflict"
+    );
+    assert!(
+        old.read("k8s/apps/litellm-db/serviceaccount.yaml")
+            .contains("# audited 2026-11"),
+        "never silently unlinked"
+    );
+    // Untouched, the same file is simply removed.
+    let clean = Old::new("default");
+    let (_, report) = clean.upgrade_json(&[]);
+    assert_eq!(
+        action(&report, "k8s/apps/litellm-db/serviceaccount.yaml"),
+        "removed"
+    );
+    assert!(
+        !clean
+            .path("k8s/apps/litellm-db/serviceaccount.yaml")
+            .exists()
+    );
+}
+
+#[test]
+fn a_renamed_template_file_carries_the_owners_edits() {
+    let old = Old::new("default");
+    old.edit(
+        "k8s/apps/litellm-db/pdb.yaml",
+        "# One replica each:",
+        "# One replica each (# ok for us):",
+    );
+    old.commit("comment");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 0);
+    let new_path = "k8s/apps/litellm-db/poddisruptionbudgets.yaml";
+    assert_eq!(action(&report, new_path), "merged");
+    let entry = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == new_path)
+        .unwrap();
+    assert_eq!(entry["from"], "k8s/apps/litellm-db/pdb.yaml");
+    assert!(old.read(new_path).contains("# ok for us"));
+    assert!(
+        !old.path("k8s/apps/litellm-db/pdb.yaml").exists(),
+        "nothing left behind"
+    );
+    assert!(
+        old.read("k8s/apps/litellm-db/kustomization.yaml")
+            .contains("- poddisruptionbudgets.yaml")
+    );
+}
+
+#[test]
+fn an_answer_change_moves_the_cluster_folder_with_the_owners_edits() {
+    let old = Old::new("default");
+    old.edit(
+        "k8s/clusters/production/gateway.yaml",
+        "  interval: 10m\n",
+        "  interval: 5m\n",
+    );
+    old.commit("faster");
+    let (code, report) = old.upgrade_json(&["--set", "cluster_name=staging"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        action(&report, "k8s/clusters/staging/gateway.yaml"),
+        "merged"
+    );
+    assert!(
+        old.read("k8s/clusters/staging/gateway.yaml")
+            .contains("  interval: 5m\n")
+    );
+    assert!(
+        !old.path("k8s/clusters/production").exists(),
+        "old folder gone"
+    );
+    assert!(
+        old.read("README.md")
+            .contains("--path=k8s/clusters/staging")
+    );
+    assert!(
+        old.read(".ironplate.toml")
+            .contains("cluster_name = \"staging\"")
+    );
+}
+
+#[test]
+fn both_adding_the_same_path_keeps_the_owners_file() {
+    let old = Old::new("default");
+    old.write(".github/pull_request_template.md", "Describe the change.\n");
+    old.commit("our PR template");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        action(&report, ".github/pull_request_template.md"),
+        "conflict"
+    );
+    assert_eq!(
+        old.read(".github/pull_request_template.md"),
+        "Describe the change.\n"
+    );
+    assert!(
+        old.read(".github/pull_request_template.md.ironplate-theirs")
+            .contains("## Checklist")
+    );
+}
+
+#[test]
+fn seeded_superset_and_managed_files() {
+    let old = Old::new("default");
+    old.edit(
+        "k8s/apps/litellm/configmap.yaml",
+        "      drop_params: true\n",
+        "      drop_params: false\n",
+    );
+    old.edit(".gitignore", ".DS_Store\n", ".DS_Store\nlocal/\n");
+    old.edit("LICENSE", "MIT License", "MIT Licence (ours)");
+    old.commit("edits");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        action(&report, "k8s/apps/litellm/configmap.yaml"),
+        "seeded-skip"
+    );
+    assert!(
+        old.read("k8s/apps/litellm/configmap.yaml")
+            .contains("drop_params: false")
+    );
+    assert_eq!(action(&report, ".gitignore"), "superset-merged");
+    let ignore = old.read(".gitignore");
+    assert!(ignore.contains("local/\n") && ignore.contains(".env\n") && ignore.contains("*.pem\n"));
+    assert_eq!(action(&report, "LICENSE"), "managed-restored");
+    assert!(old.read("LICENSE").starts_with("MIT License\n"));
+    let out = Old::new("default");
+    out.edit("LICENSE", "MIT License", "MIT Licence (ours)");
+    out.commit("x");
+    let dry = out.upgrade(&["--dry-run"]);
+    assert!(
+        dry.stdout.contains("-MIT Licence (ours)") && dry.stdout.contains("+MIT License"),
+        "diff shown:\n{}",
+        dry.stdout
+    );
+}
+
+#[test]
+fn binary_crlf_and_executable_files() {
+    let old = Old::new("default");
+    // Not text: never merged line-wise; both kept.
+    std::fs::write(old.path("SECURITY.md"), b"\xff\xfe binary \x00 edit").unwrap();
+    // CRLF owner file: merged, stays CRLF.
+    let contributing = old.read("CONTRIBUTING.md").replace('\n', "\r\n");
+    old.write("CONTRIBUTING.md", &contributing);
+    // Executable bit survives an update.
+    let redis = old.path("k8s/apps/litellm-db/redis.yaml");
+    std::fs::set_permissions(&redis, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    old.commit("odd files");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(action(&report, "SECURITY.md"), "conflict");
+    assert_eq!(
+        std::fs::read(old.path("SECURITY.md")).unwrap(),
+        b"\xff\xfe binary \x00 edit"
+    );
+    assert!(
+        old.read("SECURITY.md.ironplate-theirs")
+            .contains("own service account")
+    );
+    assert_eq!(action(&report, "CONTRIBUTING.md"), "merged");
+    let merged = old.read("CONTRIBUTING.md");
+    assert!(
+        merged.contains("fill in its checklist") && !merged.replace("\r\n", "").contains('\n'),
+        "all CRLF"
+    );
+    assert_eq!(action(&report, "k8s/apps/litellm-db/redis.yaml"), "updated");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&redis).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o755);
+    assert!(
+        old.read("k8s/apps/litellm-db/redis.yaml")
+            .contains("litellm-redis")
+    );
+}
+
+#[test]
+fn a_dirty_tree_is_refused_unless_allowed() {
+    let old = Old::new("default");
+    old.edit("README.md", "# gateway\n", "# Gateway\n");
+    let before = tree(&old.root);
+    let out = old.upgrade(&[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("uncommitted changes") && out.stderr.contains("README.md"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        tree(&old.root) == before,
+        "nothing written, not even git's index"
+    );
+    let out = old.upgrade(&["--allow-dirty"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(old.read("README.md").starts_with("# Gateway\n"));
+}
+
+#[test]
+fn dry_run_and_check_write_nothing() {
+    let old = Old::new("default");
+    let before = tree(&old.root);
+    let dry = old.upgrade(&["--dry-run"]);
+    assert_eq!(dry.code, 0);
+    assert!(
+        dry.stdout.contains("would upgrade")
+            && dry
+                .stdout
+                .contains("+++ b/.github/pull_request_template.md")
+    );
+    assert!(
+        !dry.stdout.contains("\x1b["),
+        "no colour when not a terminal"
+    );
+    assert_eq!(
+        old.upgrade(&["--check"]).code,
+        1,
+        "an upgrade would change things"
+    );
+    assert!(tree(&old.root) == before);
+}
+
+#[test]
+fn idempotent_and_check_after() {
+    let old = Old::new("hetzner-ha");
+    assert_eq!(old.upgrade(&["--check"]).code, 1);
+    assert_eq!(old.upgrade(&[]).code, 0);
+    old.commit("upgraded");
+    let after = tree(&old.root);
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
+    let again = old.upgrade(&[]);
+    assert_eq!(again.code, 0);
+    assert!(again.stdout.contains("up to date"));
+    assert!(
+        tree(&old.root) == after,
+        "the second run is a no-op, the lock included"
+    );
+}
+
+#[test]
+fn an_unedited_repo_upgrades_to_exactly_what_new_writes() {
+    for preset in ["default", "hetzner-ha", "example-org"] {
+        let old = Old::new(preset);
+        assert_eq!(old.upgrade(&[]).code, 0, "{preset}");
+        let fresh_tmp = tempfile::TempDir::new().unwrap();
+        let fresh = fresh_tmp.path().join("gateway");
+        Run::new(["new", fresh.to_str().unwrap(), "--preset", preset, "--yes"]).ok();
+        let mut upgraded = tree(&old.root);
+        upgraded.retain(|p, _| !p.starts_with(".git/"));
+        let mut made = tree(&fresh);
+        // The lock aside: it records the same, but keeps its own layout.
+        let lock_a: toml::Table = toml::from_str(
+            &String::from_utf8(upgraded.remove(".ironplate.toml").unwrap()).unwrap(),
+        )
+        .unwrap();
+        let lock_b: toml::Table =
+            toml::from_str(&String::from_utf8(made.remove(".ironplate.toml").unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(
+            upgraded.keys().collect::<Vec<_>>(),
+            made.keys().collect::<Vec<_>>(),
+            "{preset}"
+        );
+        let differing: Vec<&String> = upgraded
+            .iter()
+            .filter(|(p, b)| made.get(*p) != Some(b))
+            .map(|(p, _)| p)
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "{preset}: contents differ: {differing:?}"
+        );
+        assert_eq!(lock_a, lock_b, "{preset}");
+    }
+}
+
+#[test]
+fn symlinks_leading_out_are_refused() {
+    let old = Old::new("default");
+    let outside = old._tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("redis.yaml"), "outside\n").unwrap();
+    std::fs::remove_file(old.path("k8s/apps/litellm-db/redis.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("redis.yaml"),
+        old.path("k8s/apps/litellm-db/redis.yaml"),
+    )
+    .unwrap();
+    old.commit("symlink");
+    let before = tree(&old.root);
+    let out = old.upgrade(&[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("symlink") && out.stderr.contains("redis.yaml"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("redis.yaml")).unwrap(),
+        "outside\n"
+    );
+    assert!(tree(&old.root) == before, "nothing written");
+}
+
+#[test]
+fn missing_or_corrupt_lock_is_refused() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    Run::new(["upgrade", tmp.path().to_str().unwrap()])
+        .refused(&["no .ironplate.toml", "ironplate adopt"]);
+    let old = Old::new("default");
+    let lock = old.read(".ironplate.toml").replace("[answers]", "[answers");
+    old.write(".ironplate.toml", &lock);
+    old.commit("broken lock");
+    let out = old.upgrade(&[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(".ironplate.toml:") && out.stderr.contains("corrupt lock"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
+    use std::collections::BTreeMap;
+    // The result of an uninterrupted run, to compare against.
+    let reference = Old::new("default");
+    let start = tree(&reference.root);
+    assert_eq!(reference.upgrade(&["--allow-dirty"]).code, 0);
+    let mut done = tree(&reference.root);
+    done.retain(|p, _| !p.starts_with(".git/"));
+    let mut partial_states = 0;
+    for attempt in 0..40u64 {
+        let old = Old::new("default");
+        let mut child = Command::new(crate::support::bin())
+            .args(["upgrade", old.root.to_str().unwrap(), "--allow-dirty"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the first write of the apply phase, then kill a little later each attempt.
+        let first_write = old.path(".github/pull_request_template.md");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !first_write.exists() && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_micros(attempt * 150));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now: BTreeMap<String, Vec<u8>> = tree(&old.root)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".git/"))
+            .collect();
+        let mut saw_old = false;
+        let mut saw_new = false;
+        for (path, bytes) in &now {
+            if path.contains(".ironplate-tmp") {
+                continue; // the unrenamed temp file of the write that was killed
+            }
+            let was = start.get(path);
+            let will = done.get(path);
+            assert!(
+                was == Some(bytes) || will == Some(bytes),
+                "attempt {attempt}: {path} is neither old nor new"
+            );
+            saw_old |= was == Some(bytes) && will != Some(bytes);
+            saw_new |= will == Some(bytes) && was != Some(bytes);
+        }
+        if saw_old && saw_new {
+            partial_states += 1;
+        }
+        let rerun = old.upgrade(&["--allow-dirty"]);
+        assert_eq!(rerun.code, 0, "attempt {attempt}: {}", rerun.stderr);
+        let finished: BTreeMap<String, Vec<u8>> = tree(&old.root)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".git/"))
+            .collect();
+        let wrong: Vec<&String> = finished
+            .keys()
+            .chain(done.keys())
+            .filter(|p| finished.get(*p) != done.get(*p))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "attempt {attempt}: the rerun did not finish the job: {wrong:?}"
+        );
+    }
+    assert!(
+        partial_states > 0,
+        "no kill landed mid-apply: the test proved nothing"
+    );
+}
