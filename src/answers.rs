@@ -42,8 +42,7 @@ impl Given {
     ) -> Result<Given> {
         let mut given = Given::default();
         if let Some(path) = answers_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::io("cannot read answers file", path, e))?;
+            let text = crate::fsx::read_input(path, "cannot read answers file")?;
             let table: toml::Table = toml::from_str(&text).map_err(|e| Error::BadFile {
                 file: path.to_path_buf(),
                 line: e
@@ -59,7 +58,8 @@ impl Given {
                 };
                 let question = templates.question(key).ok_or_else(|| {
                     bad(format!(
-                        "unknown question `{key}`{}; known keys: {}",
+                        "unknown question `{}`{}; known keys: {}",
+                        crate::error::printable(key),
                         did_you_mean(key, templates),
                         known_keys(templates)
                     ))
@@ -77,7 +77,7 @@ impl Given {
                 .ok_or_else(|| Error::BadSetArg { arg: arg.clone() })?;
             let key = key.trim();
             let question = templates.question(key).ok_or_else(|| Error::UnknownKey {
-                key: key.to_string(),
+                key: crate::error::printable(key),
                 origin: "--set".into(),
                 hint: did_you_mean(key, templates),
                 known: known_keys(templates),
@@ -125,21 +125,33 @@ fn fill_placeholders(text: &str, so_far: &BTreeMap<String, Value>) -> String {
     out
 }
 
-/// The question's default with placeholders filled, if it is valid for the question.
-/// A default that does not validate (e.g. a folder name that is not a DNS label) is no default.
+/// The question's default with placeholders filled: `Ok(None)` when it has none, `Err(why)`
+/// when it does not validate (e.g. a folder name that is not a DNS label): then it is no
+/// default, and a missing answer says why.
 fn default_for(
     question: &Question,
     so_far: &BTreeMap<String, Value>,
     dir_name: &str,
-) -> Option<Value> {
-    let raw = question.default.as_ref()?;
+) -> Result<Option<Value>, String> {
+    let Some(raw) = question.default.as_ref() else {
+        return Ok(None);
+    };
     match raw {
         toml::Value::String(s) => {
             let mut vars = so_far.clone();
             vars.insert("dir_name".into(), Value::Str(dir_name.to_string()));
-            question.parse_value(&fill_placeholders(s, &vars)).ok()
+            let filled = fill_placeholders(s, &vars);
+            question.parse_value(&filled).map(Some).map_err(|_| {
+                format!(
+                    "its default {:?} is not valid here",
+                    crate::error::printable(&filled)
+                )
+            })
         }
-        other => question.check_value(other).ok(),
+        other => question
+            .check_value(other)
+            .map(Some)
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -212,15 +224,28 @@ pub fn resolve(
         } else if let Some(v) = from_record {
             Some(v)
         } else if let (Some(p), false) = (prompter.as_deref_mut(), locked) {
-            let fallback = from_preset.or_else(|| default_for(question, &so_far, dir_name));
+            let fallback = from_preset
+                .clone()
+                .or_else(|| default_for(question, &so_far, dir_name).ok().flatten());
             Some(p.ask(question, fallback.as_ref())?)
         } else {
-            from_preset.or_else(|| default_for(question, &so_far, dir_name))
+            match from_preset {
+                Some(v) => Some(v),
+                None => default_for(question, &so_far, dir_name).unwrap_or_else(|why| {
+                    missing.push(format!("{key} ({}; {why})", question.allowed()));
+                    None
+                }),
+            }
         };
         match value {
             Some(v) => {
                 so_far.insert(key.clone(), v);
             }
+            None if missing.iter().any(|m| m.starts_with(&format!("{key} ("))) => {}
+            None if locked => missing.push(format!(
+                "{key} (locked by preset `{}`, which sets no value for it: fix the preset)",
+                preset.locked[key]
+            )),
             None => missing.push(format!("{key} ({})", question.allowed())),
         }
     }

@@ -45,53 +45,218 @@ pub fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
     Ok(current)
 }
 
-/// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
-/// reader (or a crash) sees either the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
+/// How hard a write insists on reaching the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Rename only: a killed process leaves the old file or the new one (enough for `new`,
+    /// which writes a fresh tree the owner can simply write again).
+    Atomic,
+    /// fsync before the rename: the same after a power loss (for `upgrade`, which rewrites
+    /// the owner's files in place).
+    Synced,
+}
+
+/// The temporary sibling a write goes through. A fixed name: a run killed mid-write leaves at
+/// most this file, which the rerun replaces.
+fn temp_path(target: &Path) -> PathBuf {
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // A fixed name: a run killed mid-write leaves at most this file, which the rerun reuses.
-    let tmp = dir.join(format!(".{name}.ironplate-tmp"));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = if executable { 0o755 } else { 0o644 };
-            file.set_permissions(fs::Permissions::from_mode(mode))?;
-        }
-        #[cfg(not(unix))]
-        let _ = executable;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
-    })
+    target.with_file_name(format!(".{name}.ironplate-tmp"))
 }
 
-/// Creates the folders leading to `path`, returning those it created (for rollback).
-pub fn create_parents(root: &Path, path: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
-    let Some(parent) = path.parent() else {
-        return Ok(());
-    };
-    let mut missing = Vec::new();
-    let mut cur = parent;
-    while !cur.exists() && cur.starts_with(root) {
-        missing.push(cur.to_path_buf());
-        match cur.parent() {
-            Some(p) => cur = p,
-            None => break,
-        }
+/// Writes a new file that is never reached through a symlink: any stale entry at `path`
+/// (a symlink included) is removed first, and the create is exclusive (O_EXCL).
+fn write_new(
+    path: &Path,
+    contents: &[u8],
+    executable: bool,
+    durability: Durability,
+) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
-    for dir in missing.into_iter().rev() {
-        fs::create_dir(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
-        created.push(dir);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if executable { 0o755 } else { 0o644 });
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    #[cfg(unix)]
+    {
+        // Explicit, so the umask does not change what ironplate writes.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if executable { 0o755 } else { 0o644 };
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    if durability == Durability::Synced {
+        file.sync_all()?;
     }
     Ok(())
+}
+
+/// Writes `contents` to `path` through a temporary sibling and a rename, so a reader (or a
+/// crash) sees either the old file or the new one, never half of one.
+pub fn write_atomic(
+    path: &Path,
+    contents: &[u8],
+    executable: bool,
+    durability: Durability,
+) -> Result<()> {
+    let tmp = temp_path(path);
+    write_new(&tmp, contents, executable, durability)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io("cannot write", path, e)
+        })
+}
+
+/// A set of writes under one root that lands together: every file is first staged as a
+/// temporary sibling (folders created as needed); only when all are staged are they renamed
+/// into place. A failure while staging leaves the tree as it was: temporary files and the
+/// folders this transaction created are removed, and no existing file has been touched.
+pub struct Transaction {
+    root: PathBuf,
+    durability: Durability,
+    staged: Vec<(PathBuf, PathBuf)>,
+    created_dirs: Vec<PathBuf>,
+    done: bool,
+}
+
+impl Transaction {
+    pub fn new(root: &Path, durability: Durability) -> Transaction {
+        Transaction {
+            root: root.to_path_buf(),
+            durability,
+            staged: Vec::new(),
+            created_dirs: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Creates the root folder and any missing ancestors, recording them for rollback.
+    pub fn create_root(&mut self) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut cur = Some(self.root.as_path());
+        while let Some(dir) = cur {
+            if dir.as_os_str().is_empty() || fs::symlink_metadata(dir).is_ok() {
+                break;
+            }
+            missing.push(dir.to_path_buf());
+            cur = dir.parent();
+        }
+        for dir in missing.into_iter().rev() {
+            fs::create_dir(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
+            self.created_dirs.push(dir);
+        }
+        Ok(())
+    }
+
+    /// Stages `contents` for `rel` (a checked relative path under the root).
+    pub fn stage(&mut self, rel: &str, contents: &[u8], executable: bool) -> Result<()> {
+        let target = safe_join(&self.root, rel)?;
+        self.create_parents(&target)?;
+        let tmp = temp_path(&target);
+        write_new(&tmp, contents, executable, self.durability)
+            .map_err(|e| Error::io("cannot write", &target, e))?;
+        self.staged.push((tmp, target));
+        Ok(())
+    }
+
+    fn create_parents(&mut self, path: &Path) -> Result<()> {
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        let mut missing = Vec::new();
+        let mut cur = parent;
+        while cur.starts_with(&self.root) && cur != self.root && fs::symlink_metadata(cur).is_err()
+        {
+            missing.push(cur.to_path_buf());
+            match cur.parent() {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        for dir in missing.into_iter().rev() {
+            fs::create_dir(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
+            self.created_dirs.push(dir);
+        }
+        Ok(())
+    }
+
+    /// Renames every staged file into place, in staging order.
+    pub fn commit(mut self) -> Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        for (i, (tmp, target)) in staged.iter().enumerate() {
+            if let Err(e) = fs::rename(tmp, target) {
+                for (rest, _) in &staged[i..] {
+                    let _ = fs::remove_file(rest);
+                }
+                self.done = true;
+                return Err(Error::io("cannot write", target, e));
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Transaction {
+    /// Not committed: undo the staging.
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for (tmp, _) in &self.staged {
+            let _ = fs::remove_file(tmp);
+        }
+        for dir in self.created_dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Largest input file (preset, answers, lock) ironplate reads: far above any real one.
+pub const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Reads a small UTF-8 input file, refusing what is not a regular file (a FIFO would block,
+/// /dev/zero would never end) or is larger than [`MAX_INPUT_BYTES`].
+pub fn read_input(path: &Path, what: &'static str) -> Result<String> {
+    let bad = |message: String| Error::BadFile {
+        file: path.to_path_buf(),
+        line: None,
+        message,
+    };
+    let meta = fs::metadata(path).map_err(|e| Error::io(what, path, e))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(bad(format!(
+            "{} bytes is too large (at most {MAX_INPUT_BYTES})",
+            meta.len()
+        )));
+    }
+    let bytes = fs::read(path).map_err(|e| Error::io(what, path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Error::BadFile {
+            file: path.to_path_buf(),
+            line: Some(line),
+            message: "not valid UTF-8".into(),
+        }
+    })
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod fsx;
 pub mod lock;
 pub mod models;
+pub mod output;
 pub mod preset;
 pub mod prompt;
 pub mod questions;
@@ -53,12 +54,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             command: TemplatesCommand::Versions { format },
         } => commands::templates::versions(format == Format::Json),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "ironplate",
-                &mut std::io::stdout(),
-            );
+            // Into a buffer first: clap_complete panics when it cannot write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ironplate", &mut script);
+            output::print(&String::from_utf8_lossy(&script))?;
             Ok(EXIT_OK)
         }
     }

@@ -131,15 +131,12 @@ struct LockMeta {
 /// Reads `DIR/.ironplate.toml`; a missing or corrupt lock is a refusal that points to `adopt`.
 pub fn read(dir: &Path) -> Result<Lock> {
     let path = dir.join(LOCK_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::NoLock {
-                dir: dir.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(Error::io("cannot read", &path, e)),
-    };
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Err(Error::NoLock {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let text = crate::fsx::read_input(&path, "cannot read")?;
     let parsed: LockFile = toml::from_str(&text).map_err(|e| Error::BadFile {
         file: path.clone(),
         line: e

@@ -82,14 +82,17 @@ impl Model {
                 names.join(", ")
             ));
         };
+        // Starts and ends with a letter or digit; no empty path segment.
         let name_ok = |n: &str| {
-            !n.is_empty()
+            n.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && n.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && !n.contains("//")
                 && n.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-:/@".contains(c))
         };
         if !name_ok(model) {
             return Err(format!(
-                "invalid model id {model:?} (letters, digits and . _ - : / @)"
+                "invalid model id {model:?}: letters, digits and . _ - : / @, starting and ending with a letter or digit"
             ));
         }
         let alias = alias.unwrap_or_else(|| model.rsplit('/').next().unwrap_or(model));

@@ -97,10 +97,12 @@ fn looks_like_path(spec: &str) -> bool {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io("cannot read preset", path, e))
+    crate::fsx::read_input(path, "cannot read preset")
 }
 
-fn locate(spec: &str, relative_to: Option<&Path>) -> Result<Located> {
+/// Finds a preset. `skip_user` passes over the user folder: a user preset that extends its own
+/// name (`default.toml` with `extends = "default"`) means the built-in it shadows.
+fn locate(spec: &str, relative_to: Option<&Path>, skip_user: bool) -> Result<Located> {
     if looks_like_path(spec) {
         let path = match relative_to {
             Some(dir) if Path::new(spec).is_relative() => dir.join(spec),
@@ -118,7 +120,7 @@ fn locate(spec: &str, relative_to: Option<&Path>) -> Result<Located> {
             text,
         });
     }
-    if let Some(dir) = user_dir() {
+    if let Some(dir) = user_dir().filter(|_| !skip_user) {
         let path = dir.join(format!("{spec}.toml"));
         if path.is_file() {
             let text = read(&path)?;
@@ -161,10 +163,12 @@ fn list_names() -> Vec<String> {
     {
         for e in entries.flatten() {
             let p = e.path();
+            // Regular files (through symlinks) with UTF-8 names only: what `locate` can find.
             if p.extension().is_some_and(|x| x == "toml")
-                && let Some(stem) = p.file_stem()
+                && p.is_file()
+                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
             {
-                names.push(stem.to_string_lossy().into_owned());
+                names.push(stem.to_string());
             }
         }
     }
@@ -173,19 +177,36 @@ fn list_names() -> Vec<String> {
     names
 }
 
-/// The 1-based line where `key` is defined in a TOML text (best effort, for messages).
+/// The 1-based line where `key` is set at the top level of a TOML text (best effort, for
+/// messages).
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let l = line.trim_start();
-            let rest = l
-                .strip_prefix(key)
-                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
-                .or_else(|| l.strip_prefix(&format!("'{key}'")));
-            rest.is_some_and(|r| r.trim_start().starts_with('=') || r.starts_with(']'))
-                || l.starts_with(&format!("\"{key}\"")) && l.contains(']')
-        })
-        .map(|i| i + 1)
+    line_of_key_in(text, "", key)
+}
+
+/// The 1-based line where `key` is set inside `[section]` ("" for the top level).
+pub fn line_of_key_in(text: &str, section: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    let spellings = [key.to_string(), format!("\"{key}\""), format!("'{key}'")];
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        if let Some(header) = l.strip_prefix('[') {
+            let name = header
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("");
+            current = name.trim().to_string();
+            continue;
+        }
+        if current != section {
+            continue;
+        }
+        let rest = spellings.iter().find_map(|k| l.strip_prefix(k.as_str()));
+        if rest.is_some_and(|r| r.trim_start().starts_with('=')) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
@@ -206,9 +227,17 @@ pub fn load(spec: &str, templates: &TemplateSet) -> Result<Preset> {
     let mut files: Vec<(Located, PresetFile)> = Vec::new();
     let mut spec = spec.to_string();
     let mut relative_to: Option<PathBuf> = None;
+    let mut skip_user = false;
     loop {
-        let located = locate(&spec, relative_to.as_deref())?;
-        let identity = located.path.to_string_lossy().into_owned();
+        let located = locate(&spec, relative_to.as_deref(), skip_user)?;
+        // The same file reached by two spellings (`./a.toml`, `../x/a.toml`) is one preset.
+        let identity = match located.source {
+            Source::Builtin => format!("builtin:{}", located.name),
+            _ => std::fs::canonicalize(&located.path)
+                .unwrap_or_else(|_| located.path.clone())
+                .to_string_lossy()
+                .into_owned(),
+        };
         if chain_specs.contains(&identity) {
             let mut chain: Vec<String> = files.iter().map(|(l, _)| l.name.clone()).collect();
             chain.push(located.name);
@@ -221,6 +250,8 @@ pub fn load(spec: &str, templates: &TemplateSet) -> Result<Preset> {
         })?;
         validate_file(&located, &parsed, templates)?;
         let next = parsed.extends.clone();
+        skip_user =
+            located.source == Source::User && next.as_deref() == Some(located.name.as_str());
         relative_to = match located.source {
             Source::Builtin => None,
             _ => located.path.parent().map(Path::to_path_buf),
@@ -261,53 +292,57 @@ pub fn load(spec: &str, templates: &TemplateSet) -> Result<Preset> {
 }
 
 fn validate_file(located: &Located, file: &PresetFile, templates: &TemplateSet) -> Result<()> {
-    let check_key = |key: &str, section: &str| -> Result<()> {
-        if templates.question(key).is_none() {
-            return Err(bad(
-                located,
-                line_of_key(&located.text, key),
-                format!(
-                    "unknown question `{key}` in {section}{}; known keys: {}",
-                    did_you_mean(key, templates),
-                    known_keys(templates)
-                ),
-            ));
-        }
-        Ok(())
-    };
+    // Where a key sits, for the message: its line in its section (answers written as an
+    // inline table or dotted keys have none).
+    let at = |section: &str, key: &str| line_of_key_in(&located.text, section, key);
+    let known =
+        |key: &str, line: Option<usize>, section: &str| -> Result<&crate::questions::Question> {
+            templates.question(key).ok_or_else(|| {
+                bad(
+                    located,
+                    line,
+                    format!(
+                        "unknown question `{}` in {section}{}; known keys: {}",
+                        crate::error::printable(key),
+                        did_you_mean(key, templates),
+                        known_keys(templates)
+                    ),
+                )
+            })
+        };
     for (key, value) in &file.answers {
-        check_key(key, "[answers]")?;
-        let question = templates.question(key).expect("checked above");
+        let line = at("answers", key);
+        let question = known(key, line, "[answers]")?;
         question
             .check_value(value)
-            .map_err(|e| bad(located, line_of_key(&located.text, key), e.to_string()))?;
+            .map_err(|e| bad(located, line, e.to_string()))?;
     }
     for (key, value) in &file.pins.values {
-        check_key(key, "[pins]")?;
-        let question = templates.question(key).expect("checked above");
+        let line = at("pins", key);
+        let question = known(key, line, "[pins]")?;
         if !question.pin {
             return Err(bad(
                 located,
-                line_of_key(&located.text, key),
+                line,
                 format!("`{key}` is not a pin; put it under [answers]"),
             ));
         }
         question
             .check_value(value)
-            .map_err(|e| bad(located, line_of_key(&located.text, key), e.to_string()))?;
+            .map_err(|e| bad(located, line, e.to_string()))?;
     }
     for key in &file.locked {
-        check_key(key, "locked")?;
+        known(key, at("", "locked"), "locked")?;
     }
     for (action, pin) in &file.pins.actions {
         pin.check(action)
-            .map_err(|e| bad(located, line_of_key(&located.text, action), e))?;
+            .map_err(|e| bad(located, at("pins.actions", action), e))?;
     }
     for path in file.ownership.keys() {
         if !templates.files.iter().any(|f| &f.path == path) {
             return Err(bad(
                 located,
-                line_of_key(&located.text, path),
+                at("ownership", path),
                 format!("[ownership] names {path:?}, which is not a template file"),
             ));
         }
@@ -359,21 +394,33 @@ pub struct Listed {
     pub source: &'static str,
     pub path: String,
     pub extends: Option<String>,
+    /// Why the preset cannot be used, when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
-/// Every preset that can be found by name, each resolved (a broken one is an error).
-pub fn list(templates: &TemplateSet) -> Result<Vec<Listed>> {
+/// Every preset that can be found by name, each resolved; a broken one is listed with its
+/// error rather than hiding the others.
+pub fn list(templates: &TemplateSet) -> Vec<Listed> {
     list_names()
         .into_iter()
-        .map(|name| {
-            let preset = load(&name, templates)?;
-            Ok(Listed {
+        .map(|name| match load(&name, templates) {
+            Ok(preset) => Listed {
                 extends: preset.chain.iter().rev().nth(1).cloned(),
                 name: preset.name,
                 description: preset.description,
                 source: preset.source.as_str(),
                 path: preset.path,
-            })
+                error: None,
+            },
+            Err(e) => Listed {
+                name,
+                description: String::new(),
+                source: "user",
+                path: String::new(),
+                extends: None,
+                error: Some(e.to_string()),
+            },
         })
         .collect()
 }

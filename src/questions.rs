@@ -179,7 +179,8 @@ impl Question {
 
     /// Parses text typed at a prompt or given with `--set`.
     pub fn parse_value(&self, text: &str) -> Result<Value> {
-        let text = text.trim();
+        // Only ASCII blanks are trimmed: other white space is the owner's and is kept.
+        let text = text.trim_matches([' ', '\t']);
         match self.kind {
             Kind::Bool => match text.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
@@ -193,7 +194,7 @@ impl Question {
             Kind::List | Kind::Models => {
                 let items: Vec<String> = text
                     .split(',')
-                    .map(str::trim)
+                    .map(|item| item.trim_matches([' ', '\t']))
                     .filter(|s| !s.is_empty())
                     .map(String::from)
                     .collect();
@@ -220,7 +221,15 @@ impl Question {
             }
             // A string is accepted everywhere and parsed like typed text.
             (_, toml::Value::String(s)) => self.parse_value(s),
-            (_, other) => Err(self.expected(other)),
+            (kind, other) => {
+                let wanted = match kind {
+                    Kind::String | Kind::Choice => "a string",
+                    Kind::Bool => "a boolean",
+                    Kind::Int => "an integer",
+                    Kind::List | Kind::Models => "an array of strings",
+                };
+                Err(self.invalid(other, format!("expected {wanted}: {}", self.allowed())))
+            }
         }
     }
 
@@ -297,7 +306,7 @@ impl Rule {
             }
             Rule::Codeowner => "@user, @org/team or an e-mail address",
             Rule::AgeRecipient => "an age public key: age1 followed by 58 bech32 characters",
-            Rule::Text => "single-line text without control characters",
+            Rule::Text => "single-line text without control or non-printable characters",
         }
     }
 
@@ -305,7 +314,15 @@ impl Rule {
     pub fn check(self, s: &str) -> Result<(), String> {
         let ok = match self {
             Rule::Dns1123Label => is_dns_label(s),
-            Rule::Domain => s.len() <= 253 && s.contains('.') && s.split('.').all(is_dns_label),
+            // The last label must hold a letter: an IP address is no Ingress host.
+            Rule::Domain => {
+                s.len() <= 253
+                    && s.contains('.')
+                    && s.split('.').all(is_dns_label)
+                    && s.rsplit('.')
+                        .next()
+                        .is_some_and(|tld| tld.chars().any(|c| c.is_ascii_lowercase()))
+            }
             Rule::Email => is_email(s),
             Rule::Semver => is_semver(s),
             Rule::Image => return check_image(s),
@@ -331,7 +348,11 @@ impl Rule {
                         .chars()
                         .all(|c| "qpzry9x8gf2tvdw0s3jn54khce6mua7l".contains(c))
             }
-            Rule::Text => !s.is_empty() && !s.chars().any(char::is_control),
+            Rule::Text => {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| !c.is_control() && crate::render::yaml_printable(c))
+            }
         };
         if ok {
             Ok(())
@@ -459,11 +480,12 @@ impl ImageRef {
         }
         let repo_ok = !repository.is_empty()
             && repository.split('/').enumerate().all(|(i, part)| {
-                let registry_host = i == 0 && repository.contains('/') && part.contains(['.', ':']);
+                let registry_host = i == 0
+                    && repository.contains('/')
+                    && (part.contains(['.', ':']) || part == "localhost");
                 !part.is_empty()
                     && if registry_host {
-                        part.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                        is_registry_host(part)
                     } else {
                         part.chars().all(|c| {
                             c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)
@@ -481,6 +503,25 @@ impl ImageRef {
             digest,
         })
     }
+}
+
+/// `host[:port]`: DNS labels (any case) separated by dots, an optional port 1-65535.
+fn is_registry_host(s: &str) -> bool {
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
+    port_ok
+        && !host.is_empty()
+        && host
+            .split('.')
+            .all(|l| is_dns_label(&l.to_ascii_lowercase()))
 }
 
 fn check_image(s: &str) -> Result<(), String> {
@@ -519,6 +560,9 @@ mod tests {
         assert!(ImageRef::parse("postgres@sha256:abc").is_err());
         assert!(ImageRef::parse("Postgres:16").is_err());
         assert!(ImageRef::parse("postgres:bad tag").is_err());
+        assert!(ImageRef::parse(".io/pg:1").is_err());
+        assert!(ImageRef::parse("host:99999999/pg:1").is_err());
+        assert!(ImageRef::parse("localhost:5000/pg:1").is_ok());
     }
 
     #[test]

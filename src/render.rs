@@ -29,13 +29,17 @@ pub struct RenderedTree {
     pub files: BTreeMap<String, RenderedFile>,
 }
 
-/// Quotes a string for YAML only when a plain scalar would change its meaning or type.
+/// Quotes a string for YAML unless it is plainly a word: it must start with a letter (numbers,
+/// dates, `0b…`/`0x…` integers and sexagesimals all start with a digit or sign) and not be one
+/// of YAML 1.1's booleans or nulls. Quoted strings escape everything YAML cannot hold raw.
 pub fn yaml_scalar(s: &str) -> String {
-    let plain_safe = !s.is_empty()
+    const WORDS: [&str; 12] = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf", "~",
+    ];
+    let plain_safe = s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/-@".contains(c))
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && !looks_typed(s);
+        && !WORDS.contains(&s.to_ascii_lowercase().as_str());
     if plain_safe {
         return s.to_string();
     }
@@ -48,7 +52,9 @@ pub fn yaml_scalar(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+            c if !yaml_printable(c)
+                || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}') =>
+            {
                 out.push_str(&format!("\\u{:04x}", c as u32))
             }
             c => out.push(c),
@@ -58,18 +64,9 @@ pub fn yaml_scalar(s: &str) -> String {
     out
 }
 
-/// Plain scalars YAML 1.1 or 1.2 would read as something other than a string.
-fn looks_typed(s: &str) -> bool {
-    const WORDS: [&str; 12] = [
-        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "~",
-    ];
-    let lower = s.to_ascii_lowercase();
-    WORDS.contains(&lower.as_str())
-        || lower.trim_start_matches(['.', '-', '+']) == "inf"
-        || s.parse::<f64>().is_ok()
-        || s.chars().all(|c| c.is_ascii_digit() || "_:.".contains(c))
-        || s.starts_with("0x")
-        || s.starts_with("0o")
+/// YAML 1.2's printable set (c-printable): what may appear unescaped in a YAML stream.
+pub fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
 }
 
 #[derive(Serialize)]
@@ -272,5 +269,19 @@ mod tests {
         assert_eq!(yaml_scalar("Acme: \"Inc\" # x"), r#""Acme: \"Inc\" # x""#);
         assert_eq!(yaml_scalar(""), "\"\"");
         assert_eq!(yaml_scalar("a\\b"), r#""a\\b""#);
+        for typed in [
+            "0b101",
+            "2024-01-01",
+            "1e3",
+            "0x10",
+            "12:30",
+            "+1",
+            ".inf",
+            "Off",
+            "Y",
+        ] {
+            assert!(yaml_scalar(typed).starts_with('"'), "{typed}");
+        }
+        assert_eq!(yaml_scalar("\u{ffff}x"), "\"\\uffffx\"");
     }
 }

@@ -55,6 +55,18 @@ impl ActionPin {
     }
 
     pub fn check(&self, action: &str) -> Result<(), String> {
+        let name_ok = action.contains('/')
+            && action.split('/').all(|part| {
+                part.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            });
+        if !name_ok {
+            return Err(format!(
+                "{action:?} is not a GitHub Action name such as actions/checkout"
+            ));
+        }
         if let Some(sha) = &self.sha
             && (sha.len() != 40 || !sha.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
         {
@@ -62,9 +74,17 @@ impl ActionPin {
                 "pin for {action}: sha must be a full 40-character lower-case commit SHA, got {sha:?}"
             ));
         }
-        if self.version.is_empty() || self.version.contains(char::is_whitespace) {
+        let version_ok = self
+            .version
+            .starts_with(|c: char| c.is_ascii_alphanumeric())
+            && self
+                .version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+        if !version_ok {
             return Err(format!(
-                "pin for {action}: version must be a tag such as v6"
+                "pin for {action}: version {:?} must be a release tag such as v6 or 0.35.0 (letters, digits, . _ + -)",
+                self.version
             ));
         }
         Ok(())

@@ -43,6 +43,22 @@ fn check_target(dir: &Path, force: bool) -> Result<()> {
         dir: dir.to_path_buf(),
         reason: reason.to_string(),
     };
+    // `a/../b` would create `a` beside the target: only leading `..` are accepted.
+    let mut seen_name = false;
+    for part in dir.components() {
+        match part {
+            std::path::Component::Normal(_) => seen_name = true,
+            std::path::Component::ParentDir if seen_name => {
+                return Err(refuse(
+                    "the path has `..` after a folder name; give it without",
+                ));
+            }
+            _ => {}
+        }
+    }
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) && !dir.exists() {
+        return Err(refuse("it is a symlink to nothing"));
+    }
     match fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io("cannot inspect", dir, e)),
@@ -86,61 +102,34 @@ pub fn run(opts: NewOptions) -> Result<u8> {
     let lock_text = lock::render(&templates.version, &inputs, &answers, &tree);
 
     write_tree(&opts.dir, &tree, &lock_text)?;
-    println!(
-        "wrote {} files to {} (templates {}, preset {})",
+    // The repo is written: a closed or full standard output no longer changes the outcome.
+    let _ = crate::output::print(&format!(
+        "wrote {} files to {} (templates {}, preset {})\nnext: read {}/README.md, then `git init` and `flux bootstrap` as it describes\n",
         tree.files.len() + 1,
         opts.dir.display(),
         templates.version,
-        preset.name
-    );
-    println!(
-        "next: read {}/README.md, then `git init` and `flux bootstrap` as it describes",
+        preset.name,
         opts.dir.display()
-    );
+    ));
     Ok(EXIT_OK)
 }
 
-/// Writes every file (lock last). Every path is checked before the first write; on an I/O
-/// failure, removes what this run created.
+/// Writes every file, the lock last, as one transaction: a failure leaves DIR as it was.
 fn write_tree(dir: &Path, tree: &RenderedTree, lock_text: &str) -> Result<()> {
-    let files: Vec<(&str, &[u8], bool)> = tree
+    // Every path is checked before anything is created.
+    for rel in tree
         .files
-        .iter()
-        .map(|(p, f)| (p.as_str(), f.contents.as_slice(), f.executable))
-        .chain(std::iter::once((
-            lock::LOCK_FILE,
-            lock_text.as_bytes(),
-            false,
-        )))
-        .collect();
-    let targets = files
-        .iter()
-        .map(|(rel, _, _)| fsx::safe_join(dir, rel))
-        .collect::<Result<Vec<_>>>()?;
-    let mut created_dirs = Vec::new();
-    let mut created_files = Vec::new();
-    let result = (|| {
-        if !dir.exists() {
-            fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-            created_dirs.push(dir.to_path_buf());
-        }
-        for ((_, contents, executable), path) in files.iter().zip(&targets) {
-            fsx::create_parents(dir, path, &mut created_dirs)?;
-            let existed = path.exists();
-            fsx::write_atomic(path, contents, *executable)?;
-            if !existed {
-                created_files.push(path.clone());
-            }
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        for f in created_files.iter().rev() {
-            let _ = fs::remove_file(f);
-        }
-        for d in created_dirs.iter().rev() {
-            let _ = fs::remove_dir(d);
-        }
+        .keys()
+        .map(String::as_str)
+        .chain([lock::LOCK_FILE])
+    {
+        fsx::safe_join(dir, rel)?;
     }
-    result
+    let mut tx = fsx::Transaction::new(dir, fsx::Durability::Atomic);
+    tx.create_root()?;
+    for (rel, file) in &tree.files {
+        tx.stage(rel, &file.contents, file.executable)?;
+    }
+    tx.stage(lock::LOCK_FILE, lock_text.as_bytes(), false)?;
+    tx.commit()
 }

@@ -1,24 +1,36 @@
 //! `ironplate presets list|show`.
 
-use crate::error::{EXIT_OK, Result};
+use crate::error::{EXIT_ATTENTION, EXIT_OK, Result};
+use crate::output;
 use crate::preset;
 use crate::templates::TemplateSet;
 
 pub fn list(json: bool) -> Result<u8> {
     let templates = TemplateSet::current()?;
-    let presets = preset::list(&templates)?;
+    let presets = preset::list(&templates);
     if json {
-        println!(
-            "{}",
+        output::print(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&presets).expect("preset list serializes")
-        );
+        ))?;
     } else {
         let width = presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        let mut text = String::new();
         for p in &presets {
-            println!("{:width$}  {:8}  {}", p.name, p.source, p.description);
+            let about = match &p.error {
+                Some(e) => format!("BROKEN: {e}"),
+                None => p.description.clone(),
+            };
+            text.push_str(&format!("{:width$}  {:8}  {about}\n", p.name, p.source));
         }
+        output::print(&text)?;
     }
-    Ok(EXIT_OK)
+    // Listed, but some preset cannot be used: needs attention.
+    Ok(if presets.iter().any(|p| p.error.is_some()) {
+        EXIT_ATTENTION
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Prints the resolved preset as TOML (extends applied, `locked` showing who locked what).
@@ -58,6 +70,6 @@ pub fn show(name: &str) -> Result<u8> {
         .map(|(k, o)| (k.clone(), o.as_str().into()))
         .collect();
     out.insert("ownership".into(), ownership.into());
-    print!("{}", toml::to_string(&out).expect("preset serializes"));
+    output::print(&toml::to_string(&out).expect("preset serializes"))?;
     Ok(EXIT_OK)
 }

@@ -1,6 +1,7 @@
 //! `ironplate templates versions`.
 
 use crate::error::{EXIT_OK, Result};
+use crate::output;
 use crate::templates::TemplateSet;
 
 pub fn versions(json: bool) -> Result<u8> {
@@ -11,9 +12,12 @@ pub fn versions(json: bool) -> Result<u8> {
             serde_json::to_string(&versions).expect("versions serialize")
         );
     } else {
-        for v in versions {
-            println!("{v}");
-        }
+        output::print(
+            &versions
+                .iter()
+                .map(|v| format!("{v}\n"))
+                .collect::<String>(),
+        )?;
     }
     Ok(EXIT_OK)
 }

@@ -1,4 +1,5 @@
-//! Applying a plan: every write is temp-file + rename; old paths are removed only after the
+//! Applying a plan: every write is staged as a temporary sibling, then all are renamed into
+//! place; old paths are removed only after the
 //! new ones are written; the lock is written last, so a killed run leaves each file whole and
 //! a rerun finishes the job.
 
@@ -7,23 +8,20 @@ use std::path::Path;
 
 use super::plan::{Entry, SIDECAR_SUFFIX};
 use crate::error::{Error, Result};
-use crate::fsx;
+use crate::fsx::{self, Durability, Transaction};
 use crate::lock::LOCK_FILE;
 
 pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
-    let mut created = Vec::new();
+    let mut tx = Transaction::new(dir, Durability::Synced);
     for entry in entries {
         if let Some(contents) = &entry.write {
-            let path = fsx::safe_join(dir, &entry.path)?;
-            fsx::create_parents(dir, &path, &mut created)?;
-            fsx::write_atomic(&path, contents, entry.executable)?;
+            tx.stage(&entry.path, contents, entry.executable)?;
         }
         if let Some(theirs) = &entry.sidecar {
-            let path = fsx::safe_join(dir, &format!("{}{SIDECAR_SUFFIX}", entry.path))?;
-            fsx::create_parents(dir, &path, &mut created)?;
-            fsx::write_atomic(&path, theirs, false)?;
+            tx.stage(&format!("{}{SIDECAR_SUFFIX}", entry.path), theirs, false)?;
         }
     }
+    tx.commit()?;
     for entry in entries {
         for rel in &entry.remove {
             let path = fsx::safe_join(dir, rel)?;
@@ -34,7 +32,12 @@ pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
             }
         }
     }
-    fsx::write_atomic(&dir.join(LOCK_FILE), lock_text.as_bytes(), false)
+    fsx::write_atomic(
+        &dir.join(LOCK_FILE),
+        lock_text.as_bytes(),
+        false,
+        Durability::Synced,
+    )
 }
 
 /// Removes folders emptied by a removal, up to (not including) `dir`.

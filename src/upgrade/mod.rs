@@ -81,10 +81,10 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
         written: writes && changed,
     };
     if opts.json {
-        println!(
-            "{}",
+        crate::output::print(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).expect("report serializes")
-        );
+        ))?;
     } else {
         report::print_text(&report, false);
         if opts.dry_run {

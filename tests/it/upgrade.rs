@@ -566,10 +566,15 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        // Wait for the first write of the apply phase, then kill a little later each attempt.
-        let first_write = old.path(".github/pull_request_template.md");
+        // Wait for the first staged write of the apply phase, then kill a little later each
+        // attempt: some kills land while staging, some while renaming, some after.
+        let first_staged = old.path(".github/.pull_request_template.md.ironplate-tmp");
+        let first_renamed = old.path(".github/pull_request_template.md");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !first_write.exists() && std::time::Instant::now() < deadline {
+        while !first_staged.exists()
+            && !first_renamed.exists()
+            && std::time::Instant::now() < deadline
+        {
             std::thread::yield_now();
         }
         std::thread::sleep(std::time::Duration::from_micros(attempt * 150));
@@ -579,11 +584,11 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
             .into_iter()
             .filter(|(p, _)| !p.starts_with(".git/"))
             .collect();
-        let mut saw_old = false;
-        let mut saw_new = false;
+        let mut touched = false;
         for (path, bytes) in &now {
             if path.contains(".ironplate-tmp") {
-                continue; // the unrenamed temp file of the write that was killed
+                touched = true; // a staged write the kill interrupted
+                continue;
             }
             let was = start.get(path);
             let will = done.get(path);
@@ -591,10 +596,10 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
                 was == Some(bytes) || will == Some(bytes),
                 "attempt {attempt}: {path} is neither old nor new"
             );
-            saw_old |= was == Some(bytes) && will != Some(bytes);
-            saw_new |= will == Some(bytes) && was != Some(bytes);
+            touched |= was != Some(bytes);
         }
-        if saw_old && saw_new {
+        // Killed mid-apply: the disk changed, but the lock (written last) is still the old one.
+        if touched && now.get(".ironplate.toml") == start.get(".ironplate.toml") {
             partial_states += 1;
         }
         let rerun = old.upgrade(&["--allow-dirty"]);
