@@ -20,4 +20,30 @@ for variant in default hetzner-ha example-org default-sops; do
   echo "== $variant"
   bash "$root/scripts/validate-repo.sh" "$out" "$PREFIX" || status=1
 done
+# The real 0.1.0 -> current upgrade of every built-in preset's repo, the owner's edits first.
+shared=$root/../shared/validators
+for preset in default hetzner-ha example-org; do
+  out=$work/upgraded-$preset
+  XDG_CONFIG_HOME=$work/none "$bin" new "$out" --preset "$preset" --yes --template-version 0.1.0 >/dev/null || { status=1; continue; }
+  # What owners do: a bigger volume, one more model, a local ignore, their own intro.
+  sed -i 's/storage: "\{0,1\}20Gi"\{0,1\}$/storage: 30Gi/; s/storage: "\{0,1\}50Gi"\{0,1\}$/storage: 80Gi/' "$out/k8s/apps/litellm-db/postgres.yaml"
+  sed -i 's|^    model_list:$|    model_list:\n      - model_name: gpt-4.1\n        litellm_params:\n          model: openai/gpt-4.1\n          api_key: os.environ/OPENAI_API_KEY|' "$out/k8s/apps/litellm/configmap.yaml"
+  printf '.idea/\n' >> "$out/.gitignore"
+  sed -i '2a\
+Maintained by the platform team.' "$out/README.md"
+  echo "== upgraded-$preset (0.1.0 -> current, owner edits kept)"
+  XDG_CONFIG_HOME=$work/none "$bin" upgrade "$out" || { echo "upgrade failed"; status=1; continue; }
+  grep -q 'storage: 30Gi\|storage: 80Gi' "$out/k8s/apps/litellm-db/postgres.yaml" &&
+    grep -q 'model: openai/gpt-4.1' "$out/k8s/apps/litellm/configmap.yaml" &&
+    grep -q '^\.idea/$' "$out/.gitignore" && grep -q 'Maintained by the platform team' "$out/README.md" ||
+    { echo "owner edits lost"; status=1; }
+  bash "$root/scripts/validate-repo.sh" "$out" "$PREFIX" || status=1
+  # The third-party verdict as the project's owners give it, when ../shared is beside us.
+  if [ -f "$shared/validate.sh" ]; then
+    bash "$shared/install.sh" >/dev/null 2>&1 || { echo "../shared/validators/install.sh failed"; status=1; }
+    verdict=$(bash "$shared/validate.sh" "$out" | tail -1)
+    echo "../shared/validators/validate.sh: $verdict"
+    echo "$verdict" | grep -q 'validators: \([0-9]*\)/\1 clean' || status=1
+  fi
+done
 exit $status

@@ -451,11 +451,17 @@ impl ImageRef {
                 let hex = d.strip_prefix("sha256:").ok_or_else(|| {
                     "digest must be sha256:<64 lower-case hex characters>".to_string()
                 })?;
-                if hex.len() != 64 || !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+                if hex.len() != 64 {
                     return Err(format!(
                         "digest must be sha256: followed by exactly 64 lower-case hex characters (got {} characters)",
                         hex.len()
                     ));
+                }
+                if !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err(
+                        "digest must be sha256: followed by lower-case hex characters only (0-9, a-f)"
+                            .into(),
+                    );
                 }
                 (n, d.to_string())
             }
