@@ -623,3 +623,19 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
         "no kill landed mid-apply: the test proved nothing"
     );
 }
+
+#[test]
+fn when_base_cannot_be_rebuilt_pristine_files_update_and_edited_ones_keep_both() {
+    let old = Old::new("default");
+    // A lock naming a template version this ironplate does not embed.
+    let lock = old.read(".ironplate.toml").replace("template_version = \"0.1.0\"", "template_version = \"0.0.9\"");
+    old.write(".ironplate.toml", &lock);
+    old.edit("CONTRIBUTING.md", "## Commit messages", "## Commit messages (ours)");
+    old.commit("unknown base");
+    let (code, report) = old.upgrade_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(action(&report, "SECURITY.md"), "updated", "pristine by the lock's hash");
+    assert_eq!(action(&report, "CONTRIBUTING.md"), "conflict", "never merged against a guess");
+    assert!(old.read("CONTRIBUTING.md").contains("(ours)"));
+    assert!(old.read("CONTRIBUTING.md.ironplate-theirs").contains("fill in its checklist"));
+}
