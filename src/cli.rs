@@ -102,6 +102,10 @@ pub struct UpgradeArgs {
     /// Change an answer; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Pins you changed (image digests, chart version, Action SHAs) take the template's value;
+    /// by default yours stay
+    #[arg(long)]
+    pub take_template_pins: bool,
     /// Preset to take policy and new answers from (default: the one in the lock)
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,

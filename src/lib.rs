@@ -16,6 +16,7 @@ pub mod questions;
 pub mod render;
 pub mod templates;
 pub mod upgrade;
+pub mod yaml;
 
 use clap::CommandFactory;
 
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             set: args.set,
             preset: args.preset,
             json: args.format == Format::Json,
+            take_template_pins: args.take_template_pins,
         }),
         Command::Presets { command } => match command {
             PresetsCommand::List { format } => commands::presets::list(format == Format::Json),

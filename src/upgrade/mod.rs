@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod merge;
+pub mod pins;
 pub mod plan;
 pub mod report;
 
@@ -29,6 +30,7 @@ pub struct UpgradeOptions {
     pub set: Vec<String>,
     pub preset: Option<String>,
     pub json: bool,
+    pub take_template_pins: bool,
 }
 
 /// Everything an upgrade decided, before anything is written.
@@ -149,6 +151,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         ours: &ours,
         labels,
         conflicts: opts.conflict,
+        take_template_pins: opts.take_template_pins,
     });
     // Every path the plan writes or removes must be safe, before the first write.
     for e in &entries {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::merge::{self, Labels};
+use super::pins::{self, PinNote};
 use crate::lock::sha256_hex;
 use crate::render::RenderedTree;
 use crate::templates::Ownership;
@@ -89,6 +90,9 @@ pub struct Entry {
     pub hunks: usize,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Pins the owner changed that differ from the template's (kept per `--take-template-pins`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinNote>,
     /// Contents to write at `path`.
     #[serde(skip)]
     pub write: Option<Vec<u8>>,
@@ -117,6 +121,7 @@ impl Entry {
             action,
             hunks: 0,
             note: String::new(),
+            pins: Vec::new(),
             write: None,
             executable: false,
             remove: Vec::new(),
@@ -140,6 +145,8 @@ pub struct PlanInput<'a> {
     pub ours: &'a BTreeMap<String, Option<OursFile>>,
     pub labels: Labels<'a>,
     pub conflicts: ConflictMode,
+    /// Pins the owner changed take the template's value instead of staying the owner's.
+    pub take_template_pins: bool,
 }
 
 /// Follows declared renames to the template path the current templates use.
@@ -368,19 +375,35 @@ fn decide(
                 entry.note = "ironplate cannot rebuild what it last wrote here; you edited it: yours is kept, the template's is beside it".into();
                 return conflict_keep_both(entry, theirs);
             };
-            if base_contents == theirs {
-                // Only the owner changed it.
-                return finish(
-                    entry,
-                    if moved {
-                        Action::Merged
-                    } else {
-                        Action::Unchanged
-                    },
-                    ours.bytes.clone(),
-                );
+            // Pins the owner changed are made the same on all three sides first, so that
+            // only real differences reach the line merge.
+            let texts = (
+                std::str::from_utf8(base_contents),
+                std::str::from_utf8(&ours.bytes),
+                std::str::from_utf8(theirs),
+            );
+            let (b, o, t) = match texts {
+                (Ok(b), Ok(o), Ok(t)) if !cfg!(feature = "bench-without-pins") => {
+                    let r = pins::reconcile(path, b, o, t, input.take_template_pins);
+                    entry.pins = r.notes;
+                    (
+                        r.base.into_bytes(),
+                        r.ours.into_bytes(),
+                        r.theirs.into_bytes(),
+                    )
+                }
+                _ => (base_contents.to_vec(), ours.bytes.clone(), theirs.to_vec()),
+            };
+            if b == t {
+                // Only the owner changed it (pins included).
+                let action = if moved || o != ours.bytes {
+                    Action::Merged
+                } else {
+                    Action::Unchanged
+                };
+                return finish(entry, action, o);
             }
-            match merge::three_way(base_contents, &ours.bytes, theirs, &input.labels) {
+            match merge::three_way(&b, &o, &t, &input.labels) {
                 None => binary_conflict(entry, theirs),
                 Some(m) if m.conflicts == 0 => finish(entry, Action::Merged, m.contents),
                 Some(m) => {

@@ -70,6 +70,18 @@ pub fn print_text(report: &Report, verbose: bool) {
         if !e.note.is_empty() {
             let _ = writeln!(out, "  {:width$}    {}", "", e.note);
         }
+        for pin in &e.pins {
+            let verb = if pin.kept == "yours" {
+                "pin kept"
+            } else {
+                "pin taken from template"
+            };
+            let _ = writeln!(
+                out,
+                "  {:width$}    {verb}: yours {}, template {} ({})",
+                "", pin.yours, pin.template, pin.pin
+            );
+        }
     }
     let unchanged = report.files.len() - shown.len();
     if unchanged > 0 {

@@ -4,6 +4,7 @@
 mod audit_items;
 mod bad_input;
 mod new;
+mod pins;
 mod presets;
 mod prompts;
 mod support;

@@ -6,9 +6,9 @@ use std::process::Command;
 use crate::support::{Outcome, Run, tree};
 
 /// A repo made with templates 0.1.0 and committed, ready for the owner's edits.
-struct Old {
+pub struct Old {
     _tmp: tempfile::TempDir,
-    root: PathBuf,
+    pub root: PathBuf,
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -27,7 +27,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 impl Old {
-    fn new(preset: &str) -> Old {
+    pub fn new(preset: &str) -> Old {
         let tmp = tempfile::TempDir::new().unwrap();
         let root = tmp.path().join("gateway");
         Run::new([
@@ -50,18 +50,18 @@ impl Old {
         self.root.join(rel)
     }
 
-    fn read(&self, rel: &str) -> String {
+    pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
-    fn write(&self, rel: &str, text: &str) -> &Old {
+    pub fn write(&self, rel: &str, text: &str) -> &Old {
         std::fs::create_dir_all(self.path(rel).parent().unwrap()).unwrap();
         std::fs::write(self.path(rel), text).unwrap();
         self
     }
 
     /// Replaces exactly one occurrence of `from` in `rel`.
-    fn edit(&self, rel: &str, from: &str, to: &str) -> &Old {
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Old {
         let text = self.read(rel);
         assert_eq!(
             text.matches(from).count(),
@@ -71,7 +71,7 @@ impl Old {
         self.write(rel, &text.replacen(from, to, 1))
     }
 
-    fn commit(&self, message: &str) {
+    pub fn commit(&self, message: &str) {
         git(&self.root, &["add", "-A"]);
         git(
             &self.root,
@@ -86,7 +86,7 @@ impl Old {
     }
 
     /// `upgrade --format json`: (path, action) pairs and the whole report.
-    fn upgrade_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
+    pub fn upgrade_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
         let mut args = vec!["--format", "json"];
         args.extend_from_slice(extra);
         let out = self.upgrade(&args);
@@ -628,14 +628,32 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
 fn when_base_cannot_be_rebuilt_pristine_files_update_and_edited_ones_keep_both() {
     let old = Old::new("default");
     // A lock naming a template version this ironplate does not embed.
-    let lock = old.read(".ironplate.toml").replace("template_version = \"0.1.0\"", "template_version = \"0.0.9\"");
+    let lock = old.read(".ironplate.toml").replace(
+        "template_version = \"0.1.0\"",
+        "template_version = \"0.0.9\"",
+    );
     old.write(".ironplate.toml", &lock);
-    old.edit("CONTRIBUTING.md", "## Commit messages", "## Commit messages (ours)");
+    old.edit(
+        "CONTRIBUTING.md",
+        "## Commit messages",
+        "## Commit messages (ours)",
+    );
     old.commit("unknown base");
     let (code, report) = old.upgrade_json(&[]);
     assert_eq!(code, 1);
-    assert_eq!(action(&report, "SECURITY.md"), "updated", "pristine by the lock's hash");
-    assert_eq!(action(&report, "CONTRIBUTING.md"), "conflict", "never merged against a guess");
+    assert_eq!(
+        action(&report, "SECURITY.md"),
+        "updated",
+        "pristine by the lock's hash"
+    );
+    assert_eq!(
+        action(&report, "CONTRIBUTING.md"),
+        "conflict",
+        "never merged against a guess"
+    );
     assert!(old.read("CONTRIBUTING.md").contains("(ours)"));
-    assert!(old.read("CONTRIBUTING.md.ironplate-theirs").contains("fill in its checklist"));
+    assert!(
+        old.read("CONTRIBUTING.md.ironplate-theirs")
+            .contains("fill in its checklist")
+    );
 }
