@@ -40,6 +40,15 @@ pub enum Command {
   ironplate upgrade --check            # CI: exit 1 when an upgrade would change anything
   ironplate upgrade --set cluster_name=staging   # change an answer; moves files with your edits")]
     Upgrade(UpgradeArgs),
+    /// Judge a gateway repo (made by ironplate or not) against the hardening checklist
+    #[command(after_help = "Examples:
+  ironplate audit                       # Markdown report of the current folder; exit 1 if a check fails
+  ironplate audit path/to/repo --format json
+  ironplate audit --format sarif --output audit.sarif   # for GitHub code scanning
+
+Exit codes: 0 every check passes (manual and not-applicable ones aside), 1 a check fails,
+2 DIR cannot be read.")]
+    Audit(AuditArgs),
     /// List or show presets (built-in, user and file presets)
     Presets {
         #[command(subcommand)]
@@ -111,6 +120,25 @@ pub struct UpgradeArgs {
     pub preset: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The repo to judge
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = AuditFormatArg::Md)]
+    pub format: AuditFormatArg,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormatArg {
+    Md,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,7 @@
 //! `main.rs` only parses arguments and maps [`error::Error`] to an exit code.
 
 pub mod answers;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod condition;
@@ -20,7 +21,7 @@ pub mod yaml;
 
 use clap::CommandFactory;
 
-use cli::{Cli, Command, Format, PresetsCommand, TemplatesCommand};
+use cli::{AuditFormatArg, Cli, Command, Format, PresetsCommand, TemplatesCommand};
 use error::{EXIT_OK, Result};
 
 pub fn run(cli: Cli) -> Result<u8> {
@@ -47,6 +48,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             preset: args.preset,
             json: args.format == Format::Json,
             take_template_pins: args.take_template_pins,
+        }),
+        Command::Audit(args) => audit::run(audit::AuditOptions {
+            dir: args.dir,
+            format: match args.format {
+                AuditFormatArg::Md => audit::AuditFormat::Markdown,
+                AuditFormatArg::Json => audit::AuditFormat::Json,
+                AuditFormatArg::Sarif => audit::AuditFormat::Sarif,
+            },
+            output: args.output,
         }),
         Command::Presets { command } => match command {
             PresetsCommand::List { format } => commands::presets::list(format == Format::Json),

@@ -3,39 +3,63 @@
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
+/// Where a node starts: 1-based line, 0-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    /// A scalar as text (`true`, `3`, `1.5` included), with its line.
+    /// A scalar as text (`true`, `3`, `1.5` included), with where it starts and ends.
     Scalar {
         value: String,
-        line: usize,
+        at: Pos,
+        end: Pos,
     },
     Seq {
         items: Vec<Node>,
-        line: usize,
+        at: Pos,
     },
     Map {
-        entries: Vec<(String, Node)>,
-        line: usize,
+        entries: Vec<Entry>,
+        at: Pos,
     },
     Null {
-        line: usize,
+        at: Pos,
     },
 }
 
+/// One key of a mapping: the key's text and position, and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_at: Pos,
+    pub value: Node,
+}
+
 impl Node {
-    pub fn line(&self) -> usize {
+    pub fn pos(&self) -> Pos {
         match self {
-            Node::Scalar { line, .. }
-            | Node::Seq { line, .. }
-            | Node::Map { line, .. }
-            | Node::Null { line } => *line,
+            Node::Scalar { at, .. }
+            | Node::Seq { at, .. }
+            | Node::Map { at, .. }
+            | Node::Null { at } => *at,
         }
     }
 
+    pub fn line(&self) -> usize {
+        self.pos().line
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
         match self {
-            Node::Map { entries, .. } => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Node::Map { entries, .. } => entries.iter().find(|e| e.key == key),
             _ => None,
         }
     }
@@ -63,10 +87,24 @@ impl Node {
         }
     }
 
-    pub fn entries(&self) -> &[(String, Node)] {
+    pub fn entries(&self) -> &[Entry] {
         match self {
             Node::Map { entries, .. } => entries,
             _ => &[],
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self, Node::Map { .. })
+    }
+
+    /// Every node of the tree, this one first (depth first).
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
+        visit(self);
+        match self {
+            Node::Seq { items, .. } => items.iter().for_each(|n| n.walk(visit)),
+            Node::Map { entries, .. } => entries.iter().for_each(|e| e.value.walk(visit)),
+            _ => {}
         }
     }
 }
@@ -87,49 +125,47 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     Ok(docs.iter().map(convert).collect())
 }
 
+fn pos(marker: &saphyr::Marker) -> Pos {
+    Pos {
+        line: marker.line(),
+        col: marker.col(),
+    }
+}
+
 fn convert(node: &MarkedYamlOwned) -> Node {
-    let line = node.span.start.line();
+    let at = pos(&node.span.start);
+    let scalar = |value: String| Node::Scalar {
+        value,
+        at,
+        end: pos(&node.span.end),
+    };
     match &node.data {
-        YamlDataOwned::Value(ScalarOwned::Null) => Node::Null { line },
-        YamlDataOwned::Value(ScalarOwned::Boolean(b)) => Node::Scalar {
-            value: b.to_string(),
-            line,
-        },
-        YamlDataOwned::Value(ScalarOwned::Integer(i)) => Node::Scalar {
-            value: i.to_string(),
-            line,
-        },
-        YamlDataOwned::Value(ScalarOwned::FloatingPoint(f)) => Node::Scalar {
-            value: f.to_string(),
-            line,
-        },
-        YamlDataOwned::Value(ScalarOwned::String(s)) => Node::Scalar {
-            value: s.clone(),
-            line,
-        },
-        YamlDataOwned::Representation(s, _, _) => Node::Scalar {
-            value: s.clone(),
-            line,
-        },
+        YamlDataOwned::Value(ScalarOwned::Null) => Node::Null { at },
+        YamlDataOwned::Value(ScalarOwned::Boolean(b)) => scalar(b.to_string()),
+        YamlDataOwned::Value(ScalarOwned::Integer(i)) => scalar(i.to_string()),
+        YamlDataOwned::Value(ScalarOwned::FloatingPoint(f)) => scalar(f.to_string()),
+        YamlDataOwned::Value(ScalarOwned::String(s)) => scalar(s.clone()),
+        YamlDataOwned::Representation(s, _, _) => scalar(s.clone()),
         YamlDataOwned::Sequence(items) => Node::Seq {
             items: items.iter().map(convert).collect(),
-            line,
+            at,
         },
         YamlDataOwned::Mapping(map) => Node::Map {
             entries: map
                 .iter()
-                .map(|(k, v)| {
-                    let key = match convert(k) {
+                .map(|(k, v)| Entry {
+                    key: match convert(k) {
                         Node::Scalar { value, .. } => value,
                         _ => String::new(),
-                    };
-                    (key, convert(v))
+                    },
+                    key_at: pos(&k.span.start),
+                    value: convert(v),
                 })
                 .collect(),
-            line,
+            at,
         },
         YamlDataOwned::Tagged(_, inner) => convert(inner),
-        _ => Node::Null { line },
+        _ => Node::Null { at },
     }
 }
 
@@ -258,5 +294,26 @@ mod tests {
             ]
         );
         assert_eq!(docs[1][0].path, vec![Seg::Key("z".into())]);
+    }
+}
+
+#[cfg(test)]
+mod pos_tests {
+    use super::*;
+
+    #[test]
+    fn positions_of_keys_items_and_scalars() {
+        let text = "a:\n  - name: x\n    image: \"p:1\"\n  - k: v\n";
+        let docs = parse(text).unwrap();
+        let item = &docs[0].get("a").unwrap().items()[0];
+        assert_eq!(item.pos(), Pos { line: 2, col: 4 });
+        let image = item.entry("image").unwrap();
+        assert_eq!(image.key_at, Pos { line: 3, col: 4 });
+        match &image.value {
+            Node::Scalar { at, end, .. } => {
+                assert_eq!((at.line, at.col, end.line, end.col), (3, 11, 3, 16));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

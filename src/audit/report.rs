@@ -1,0 +1,249 @@
+//! The audit's three renderings: Markdown in the shape of the human report, JSON, SARIF 2.1.0.
+//! Pure: a [`Judgement`] in, text out.
+
+use serde_json::{Value, json};
+
+use crate::audit::checks::{Check, Outcome, Section, Severity, Status};
+use crate::audit::repo::Evidence;
+
+pub struct Judgement<'a> {
+    pub repository: String,
+    pub date: String,
+    pub stack: Vec<&'static str>,
+    pub results: Vec<(&'a Check, Outcome)>,
+}
+
+impl Judgement<'_> {
+    pub fn section_status(&self, section: Section) -> Status {
+        if self
+            .results
+            .iter()
+            .any(|(c, o)| c.section == section && o.status == Status::Fail)
+        {
+            Status::Fail
+        } else {
+            Status::Pass
+        }
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.results
+            .iter()
+            .filter(|(_, o)| o.status == status)
+            .count()
+    }
+
+    pub fn failed(&self) -> bool {
+        self.count(Status::Fail) > 0
+    }
+
+    fn in_section(&self, section: Section) -> impl Iterator<Item = &(&Check, Outcome)> {
+        self.results
+            .iter()
+            .filter(move |(c, _)| c.section == section)
+    }
+}
+
+fn location(e: &Evidence) -> String {
+    match e.line {
+        Some(line) => format!("{}:{line}", e.path),
+        None => e.path.clone(),
+    }
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "Pass",
+        _ => "Fail",
+    }
+}
+
+pub fn markdown(j: &Judgement) -> String {
+    let mut out = String::new();
+    out.push_str("# Maintenance Audit Report\n\n");
+    out.push_str(&format!("**Repository:** `{}`\n", j.repository));
+    out.push_str(&format!("**Date:** {}\n", j.date));
+    out.push_str(&format!("**Stack:** {}\n", j.stack.join(", ")));
+    out.push_str(&format!(
+        "**Audited by:** ironplate {} ({} pass, {} fail, {} manual, {} not applicable)\n",
+        env!("CARGO_PKG_VERSION"),
+        j.count(Status::Pass),
+        j.count(Status::Fail),
+        j.count(Status::Manual),
+        j.count(Status::NotApplicable)
+    ));
+    for section in Section::ALL {
+        out.push_str("\n---\n\n");
+        out.push_str(&format!("### {}\n\n", section.title()));
+        out.push_str(&format!(
+            "**Status: {}**\n\n",
+            status_word(j.section_status(section))
+        ));
+        for (check, outcome) in j.in_section(section) {
+            let mark = match outcome.status {
+                Status::Pass | Status::NotApplicable => "x",
+                Status::Fail | Status::Manual => " ",
+            };
+            let suffix = match outcome.status {
+                Status::Pass => String::new(),
+                Status::Fail => format!(
+                    " ({}, fix: {})",
+                    check.severity.as_str(),
+                    check.fix.as_str()
+                ),
+                Status::Manual => format!(
+                    " (manual: {})",
+                    outcome.note.as_deref().unwrap_or("not judged from files")
+                ),
+                Status::NotApplicable => format!(
+                    " (not applicable: {})",
+                    outcome.note.as_deref().unwrap_or("")
+                ),
+            };
+            out.push_str(&format!(
+                "- [{mark}] {} {}{suffix}\n",
+                check.id, check.title
+            ));
+            for e in &outcome.evidence {
+                out.push_str(&format!("  - `{}` {}\n", location(e), e.message));
+            }
+            for e in &outcome.accepted {
+                out.push_str(&format!(
+                    "  - accepted risk: `{}` {}\n",
+                    location(e),
+                    e.message
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn evidence_json(e: &Evidence) -> Value {
+    json!({ "path": e.path, "line": e.line, "message": e.message })
+}
+
+pub fn json(j: &Judgement) -> String {
+    let sections: Vec<Value> =
+        Section::ALL
+            .iter()
+            .map(|&section| {
+                let checks: Vec<Value> = j
+                .in_section(section)
+                .map(|(check, outcome)| {
+                    let mut value = json!({
+                        "id": check.id,
+                        "title": check.title,
+                        "status": outcome.status.as_str(),
+                        "severity": check.severity.as_str(),
+                        "fix": check.fix.as_str(),
+                        "evidence": outcome.evidence.iter().map(evidence_json).collect::<Vec<_>>(),
+                    });
+                    if let Some(note) = &outcome.note {
+                        value["note"] = json!(note);
+                    }
+                    if !outcome.accepted.is_empty() {
+                        value["accepted"] =
+                            json!(outcome.accepted.iter().map(evidence_json).collect::<Vec<_>>());
+                    }
+                    value
+                })
+                .collect();
+                json!({
+                    "id": section.id(),
+                    "title": section.title(),
+                    "status": j.section_status(section).as_str(),
+                    "checks": checks,
+                })
+            })
+            .collect();
+    let doc = json!({
+        "tool": "ironplate",
+        "version": env!("CARGO_PKG_VERSION"),
+        "repository": j.repository,
+        "date": j.date,
+        "stack": j.stack,
+        "sections": sections,
+        "summary": {
+            "pass": j.count(Status::Pass),
+            "fail": j.count(Status::Fail),
+            "manual": j.count(Status::Manual),
+            "not_applicable": j.count(Status::NotApplicable),
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub code scanning ranks security results by this property (0.0-10.0).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+pub fn sarif(j: &Judgement) -> String {
+    let rules: Vec<Value> = j
+        .results
+        .iter()
+        .map(|(check, _)| {
+            json!({
+                "id": check.id,
+                "name": check.id.replace('-', ""),
+                "shortDescription": { "text": check.title },
+                "defaultConfiguration": { "level": sarif_level(check.severity) },
+                "properties": {
+                    "tags": ["security", check.section.id()],
+                    "security-severity": security_severity(check.severity),
+                    "fix": check.fix.as_str(),
+                },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (index, (check, outcome)) in j.results.iter().enumerate() {
+        if outcome.status != Status::Fail {
+            continue;
+        }
+        for e in &outcome.evidence {
+            let mut physical = json!({ "artifactLocation": { "uri": e.path } });
+            if let Some(line) = e.line {
+                physical["region"] = json!({ "startLine": line });
+            }
+            results.push(json!({
+                "ruleId": check.id,
+                "ruleIndex": index,
+                "level": sarif_level(check.severity),
+                "message": { "text": format!("{}: {}", check.title, e.message) },
+                "locations": [ { "physicalLocation": physical } ],
+            }));
+        }
+    }
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [ {
+            "tool": { "driver": {
+                "name": "ironplate",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            } },
+            "results": results,
+        } ],
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
