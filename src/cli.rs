@@ -49,6 +49,15 @@ pub enum Command {
 Exit codes: 0 every check passes (manual and not-applicable ones aside), 1 a check fails,
 2 DIR cannot be read.")]
     Audit(AuditArgs),
+    /// Bring a hand-made gateway repo under ironplate: infer answers, harden, write the lock
+    #[command(after_help = "Examples:
+  ironplate adopt --dry-run            # what it would infer, add, harden and keep; writes nothing
+  ironplate adopt --yes                # take what the repo says, the preset for the rest
+  ironplate adopt path/to/repo --preset hetzner-ha --set github_org=acme
+
+Exit codes: 0 adopted; 1 adopted, with files kept as yours to review (the template's version
+beside each as PATH.ironplate-theirs); 2 refused or bad input, nothing written.")]
+    Adopt(AdoptArgs),
     /// List or show presets (built-in, user and file presets)
     Presets {
         #[command(subcommand)]
@@ -118,6 +127,30 @@ pub struct UpgradeArgs {
     /// Preset to take policy and new answers from (default: the one in the lock)
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AdoptArgs {
+    /// The repo to adopt (has no .ironplate.toml yet)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Preset for what the repo does not say (built-in name or path)
+    #[arg(long, value_name = "NAME|PATH", default_value = "default")]
+    pub preset: String,
+    /// Answer a question; repeatable; wins over what the repo says
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Never prompt: what the repo says, then the preset, then the question default
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the plan and unified diffs; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Proceed although the git work tree has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

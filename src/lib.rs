@@ -1,6 +1,7 @@
 //! ironplate: writes and maintains hardened GitOps repos for an AI gateway.
 //! `main.rs` only parses arguments and maps [`error::Error`] to an exit code.
 
+pub mod adopt;
 pub mod answers;
 pub mod audit;
 pub mod cli;
@@ -57,6 +58,15 @@ pub fn run(cli: Cli) -> Result<u8> {
                 AuditFormatArg::Sarif => audit::AuditFormat::Sarif,
             },
             output: args.output,
+        }),
+        Command::Adopt(args) => adopt::run(adopt::AdoptOptions {
+            dir: args.dir,
+            preset: args.preset,
+            set: args.set,
+            yes: args.yes,
+            dry_run: args.dry_run,
+            allow_dirty: args.allow_dirty,
+            json: args.format == Format::Json,
         }),
         Command::Presets { command } => match command {
             PresetsCommand::List { format } => commands::presets::list(format == Format::Json),

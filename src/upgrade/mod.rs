@@ -233,7 +233,10 @@ fn renames_since(from: &str) -> Result<BTreeMap<String, String>> {
 }
 
 /// Reads the files the templates own (and nothing else), refusing symlinks on the way.
-fn read_ours(dir: &Path, paths: &BTreeSet<&str>) -> Result<BTreeMap<String, Option<OursFile>>> {
+pub(crate) fn read_ours(
+    dir: &Path,
+    paths: &BTreeSet<&str>,
+) -> Result<BTreeMap<String, Option<OursFile>>> {
     let mut out = BTreeMap::new();
     for rel in paths {
         let path = fsx::safe_join(dir, rel)?;
@@ -263,7 +266,7 @@ fn is_executable(_: &Path) -> bool {
 
 /// In a git work tree, uncommitted changes are refused: the upgrade must be reviewable as one
 /// diff and undoable with git.
-fn refuse_dirty(dir: &Path) -> Result<()> {
+pub(crate) fn refuse_dirty(dir: &Path) -> Result<()> {
     let inside = Command::new("git")
         .arg("-C")
         .arg(dir)

@@ -29,6 +29,12 @@ pub enum Action {
     SeededSkip,
     SupersetMerged,
     ManagedRestored,
+    /// adopt: the owner's manifest with the template's hardening merged in.
+    Hardened,
+    /// adopt: the owner's file kept as it is, the template's version beside it to review.
+    Kept,
+    /// adopt: not written, the owner's layout already does this file's job.
+    NotAdded,
 }
 
 impl Action {
@@ -45,6 +51,9 @@ impl Action {
             Action::SeededSkip => "seeded-skip",
             Action::SupersetMerged => "superset-merged",
             Action::ManagedRestored => "managed-restored",
+            Action::Hardened => "hardened",
+            Action::Kept => "kept",
+            Action::NotAdded => "not-added",
         }
     }
 
@@ -114,7 +123,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Entry {
-    fn new(path: &str, action: Action) -> Entry {
+    pub(crate) fn new(path: &str, action: Action) -> Entry {
         Entry {
             path: path.to_string(),
             from: None,

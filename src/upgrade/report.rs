@@ -20,9 +20,11 @@ pub struct Report<'a> {
 
 fn style(action: Action) -> Style {
     let color = match action {
-        Action::Unchanged | Action::SeededSkip | Action::KeptDeleted => return Style::new(),
+        Action::Unchanged | Action::SeededSkip | Action::KeptDeleted | Action::NotAdded => {
+            return Style::new();
+        }
         Action::Conflict | Action::ModifyDeleteConflict => AnsiColor::Red,
-        Action::Removed => AnsiColor::Yellow,
+        Action::Removed | Action::Kept => AnsiColor::Yellow,
         _ => AnsiColor::Green,
     };
     Style::new().fg_color(Some(color.into()))
@@ -30,16 +32,31 @@ fn style(action: Action) -> Style {
 
 pub fn print_text(report: &Report, verbose: bool) {
     let mut out = anstream::stdout();
-    let shown: Vec<&Entry> = report
-        .files
-        .iter()
-        .filter(|e| verbose || e.action != Action::Unchanged)
-        .collect();
     let _ = writeln!(
         out,
         "ironplate upgrade: templates {} -> {}",
         report.from, report.to
     );
+    print_entries(report.files, verbose);
+    let verdict = match (report.changed, report.conflicts, report.written) {
+        (false, _, _) => "up to date".to_string(),
+        (true, 0, true) => "upgraded".to_string(),
+        (true, n, true) => format!(
+            "upgraded with {n} conflict(s) to resolve (search for <<<<<<< or *.ironplate-theirs)"
+        ),
+        (true, 0, false) => "would upgrade (nothing written)".to_string(),
+        (true, n, false) => format!("would upgrade with {n} conflict(s) (nothing written)"),
+    };
+    let _ = writeln!(out, "{verdict}");
+}
+
+/// One line per entry (unchanged ones counted unless `verbose`), notes and pins under it.
+pub fn print_entries(files: &[Entry], verbose: bool) {
+    let mut out = anstream::stdout();
+    let shown: Vec<&Entry> = files
+        .iter()
+        .filter(|e| verbose || e.action != Action::Unchanged)
+        .collect();
     let width = shown
         .iter()
         .map(|e| e.action.as_str().len())
@@ -67,8 +84,8 @@ pub fn print_text(report: &Report, verbose: bool) {
             e.action.as_str(),
             e.path
         );
-        if !e.note.is_empty() {
-            let _ = writeln!(out, "  {:width$}    {}", "", e.note);
+        for line in e.note.lines() {
+            let _ = writeln!(out, "  {:width$}    {line}", "");
         }
         for pin in &e.pins {
             let verb = if pin.kept == "yours" {
@@ -83,20 +100,10 @@ pub fn print_text(report: &Report, verbose: bool) {
             );
         }
     }
-    let unchanged = report.files.len() - shown.len();
+    let unchanged = files.len() - shown.len();
     if unchanged > 0 {
         let _ = writeln!(out, "  ({unchanged} unchanged)");
     }
-    let verdict = match (report.changed, report.conflicts, report.written) {
-        (false, _, _) => "up to date".to_string(),
-        (true, 0, true) => "upgraded".to_string(),
-        (true, n, true) => format!(
-            "upgraded with {n} conflict(s) to resolve (search for <<<<<<< or *.ironplate-theirs)"
-        ),
-        (true, 0, false) => "would upgrade (nothing written)".to_string(),
-        (true, n, false) => format!("would upgrade with {n} conflict(s) (nothing written)"),
-    };
-    let _ = writeln!(out, "{verdict}");
 }
 
 /// Unified diffs of what each entry would write, against what is on disk now.

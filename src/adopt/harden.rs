@@ -1,0 +1,853 @@
+//! The hardening merge of `adopt`: an owner's manifest with the template's hardening merged
+//! in, document by document, matched by kind and name. Pure: texts in, text and notes out.
+//!
+//! The owner keeps what makes the repo theirs: names and namespaces, selectors (immutable on a
+//! live Deployment), probes, resources, replicas, extra env vars, volumes, values and
+//! documents the template does not know. The template brings what the audit asks for:
+//! securityContext, image pins and pull policy, Secrets as files instead of env vars, Redis
+//! AUTH, current Flux APIs, recommended labels, and every field the owner lacks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::yaml::{self, Node};
+
+/// One merged file and what the merge did, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub text: String,
+    pub notes: Vec<String>,
+}
+
+/// What the merge needs to know beyond the two texts.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// File names the adoption moves within a folder (old → new): kustomization `resources`
+    /// entries follow them.
+    pub renamed: BTreeMap<String, String>,
+}
+
+/// One document of a file: its text (leading comments included) and its parse.
+struct Chunk {
+    text: String,
+    node: Option<Node>,
+}
+
+impl Chunk {
+    fn key(&self) -> Option<(String, String)> {
+        let node = self.node.as_ref()?;
+        Some((
+            node.str_at("kind")?.to_string(),
+            node.str_at("metadata.name").unwrap_or("").to_string(),
+        ))
+    }
+}
+
+/// Splits a YAML text at its `---` lines (which never occur inside a block scalar: those
+/// lines are indented) and parses each document.
+fn chunks(text: &str, what: &str) -> Result<Vec<Chunk>, String> {
+    let mut parts: Vec<String> = vec![String::new()];
+    let mut first_line = 0usize;
+    let mut starts = vec![1usize];
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let is_separator =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(|c| c.is_whitespace());
+        if is_separator {
+            parts.push(String::new());
+            starts.push(i + 2);
+        } else {
+            parts.last_mut().expect("one part").push_str(line);
+        }
+        first_line = i;
+    }
+    let _ = first_line;
+    let mut out = Vec::new();
+    for (part, start) in parts.into_iter().zip(starts) {
+        let docs = yaml::parse(&part).map_err(|e| {
+            format!(
+                "{what} is not valid YAML at line {}: {}",
+                start + e.line.saturating_sub(1),
+                e.message
+            )
+        })?;
+        if part.trim().is_empty() {
+            continue;
+        }
+        let node = docs.into_iter().find(|d| !matches!(d, Node::Null { .. }));
+        out.push(Chunk { text: part, node });
+    }
+    Ok(out)
+}
+
+/// The comment lines a document's text starts with.
+fn leading_comments(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Structural equality, positions ignored.
+pub fn same(a: &Node, b: &Node) -> bool {
+    match (a, b) {
+        (
+            Node::Scalar {
+                value: x,
+                is_str: p,
+                ..
+            },
+            Node::Scalar {
+                value: y,
+                is_str: q,
+                ..
+            },
+        ) => x == y && p == q,
+        (Node::Null { .. }, Node::Null { .. }) => true,
+        (Node::Seq { items: x, .. }, Node::Seq { items: y, .. }) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Node::Map { entries: x, .. }, Node::Map { entries: y, .. }) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(a, b)| a.key == b.key && same(&a.value, &b.value))
+        }
+        _ => false,
+    }
+}
+
+/// Merges the template's file into the owner's. Err: a side does not parse (the caller then
+/// keeps the owner's file and writes the template's beside it).
+pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, String> {
+    let ours = chunks(owner, "your file")?;
+    let theirs = chunks(template, "the template")?;
+    let mut used = vec![false; theirs.len()];
+    let mut out: Vec<String> = Vec::new();
+    let mut notes = Vec::new();
+    for chunk in &ours {
+        let (Some(node), Some(key)) = (&chunk.node, chunk.key()) else {
+            out.push(chunk.text.clone());
+            continue;
+        };
+        let counterpart = theirs
+            .iter()
+            .enumerate()
+            .find(|(i, t)| !used[*i] && t.key().as_ref() == Some(&key));
+        let merged = match counterpart {
+            Some((i, t)) => {
+                used[i] = true;
+                let mut m = Merger::new(&key.0, &key.1, ctx);
+                let merged = m.doc(node, t.node.as_ref().expect("keyed"));
+                notes.extend(m.notes);
+                merged
+            }
+            None => {
+                let mut node = node.clone();
+                if let Some(note) = current_flux_api(&mut node, &key) {
+                    notes.push(note);
+                }
+                if key.0 == "Kustomization"
+                    && let Some(Node::Seq { items, .. }) = node.get_mut("resources")
+                {
+                    for item in items.iter_mut() {
+                        if let Some(new) = item.str().and_then(|s| ctx.renamed.get(s)) {
+                            notes.push(format!("resources: {} -> {new}", item.str().unwrap_or("")));
+                            *item = Node::string(new.clone());
+                        }
+                    }
+                }
+                node
+            }
+        };
+        if same(&merged, node) {
+            out.push(chunk.text.clone());
+        } else {
+            out.push(format!(
+                "{}{}",
+                leading_comments(&chunk.text),
+                yaml::emit(&merged)
+            ));
+        }
+    }
+    for (i, t) in theirs.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        if let Some((kind, name)) = t.key() {
+            notes.push(format!("added {kind} {name}"));
+        }
+        out.push(t.text.clone());
+    }
+    let text = out
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if !c.ends_with('\n') {
+                c.push('\n');
+            }
+            c
+        })
+        .collect::<Vec<_>>()
+        .join("---\n");
+    Ok(Merged { text, notes })
+}
+
+/// Flux APIs the audit calls deprecated whose current version takes the same fields.
+fn current_flux_api(node: &mut Node, (kind, name): &(String, String)) -> Option<String> {
+    let api = node.str_at("apiVersion")?.to_string();
+    let to = match (kind.as_str(), api.as_str()) {
+        ("HelmRepository" | "GitRepository", "source.toolkit.fluxcd.io/v1beta2") => {
+            "source.toolkit.fluxcd.io/v1"
+        }
+        _ => return None,
+    };
+    node.set("apiVersion", Node::string(to));
+    Some(format!("{kind} {name}: apiVersion {api} -> {to}"))
+}
+
+/// How one path of a document merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Mappings merge key by key (the owner's scalars win), lists are the owner's.
+    Default,
+    /// The owner's value whole (when the owner has one).
+    Owner,
+    /// The template's value whole (when the template has one).
+    Template,
+    /// Like Default, but the template's scalars win, in the whole subtree.
+    TemplateScalars,
+    /// Never added when the owner has none: it would change what a running gateway is.
+    NeverAdd,
+    /// Items matched by this key; the owner's order, the template's new items after.
+    Keyed(&'static str),
+    /// A list of strings: the owner's, then the template's missing ones.
+    Union,
+}
+
+const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "Job"];
+
+struct Merger<'a> {
+    kind: &'a str,
+    name: &'a str,
+    ctx: &'a Context,
+    notes: Vec<String>,
+}
+
+impl<'a> Merger<'a> {
+    fn new(kind: &'a str, name: &'a str, ctx: &'a Context) -> Merger<'a> {
+        Merger {
+            kind,
+            name,
+            ctx,
+            notes: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, text: impl Into<String>) {
+        self.notes
+            .push(format!("{} {}: {}", self.kind, self.name, text.into()));
+    }
+
+    fn rule(&self, path: &str) -> Rule {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        let is_container_field = |field: &str| {
+            path.ends_with(&format!("containers[].{field}"))
+                || path.ends_with(&format!("initContainers[].{field}"))
+        };
+        match path {
+            "apiVersion" => return Rule::Template,
+            "metadata.name" | "metadata.namespace" => return Rule::Owner,
+            "spec.selector" if WORKLOADS.contains(&self.kind) || self.kind == "Service" => {
+                return Rule::Owner;
+            }
+            "spec.ports" if self.kind == "Service" => return Rule::Keyed("port"),
+            "resources" if self.kind == "Kustomization" => return Rule::Union,
+            // The templates ship only example Secrets: their placeholders are chosen to be
+            // obvious and to pass secret scanners (checkov CKV_SECRET_6), which flag owners'
+            // placeholders such as `replace-with-openai-key`.
+            "stringData" | "data" if self.kind == "Secret" => return Rule::TemplateScalars,
+            _ => {}
+        }
+        if self.kind == "HelmRelease" {
+            match path {
+                // A new master key Secret would replace the one LiteLLM encrypted its stored
+                // credentials with; an Ingress needs a domain ironplate cannot know.
+                "spec.values.masterkeySecretName"
+                | "spec.values.masterkeySecretKey"
+                | "spec.values.ingress" => return Rule::NeverAdd,
+                // Must name the owner's ConfigMap and key.
+                "spec.values.proxyConfigMap" => return Rule::Owner,
+                "spec.values.image" => return Rule::Template,
+                "spec.values.extraEnvVars" => return Rule::Keyed("name"),
+                _ => {}
+            }
+        }
+        if last == "labels" && path.ends_with("metadata.labels") {
+            return Rule::TemplateScalars;
+        }
+        match last {
+            "securityContext" | "podSecurityContext" => Rule::TemplateScalars,
+            "automountServiceAccountToken" => Rule::Template,
+            "containers" | "initContainers" | "volumes" | "env" => Rule::Keyed("name"),
+            "volumeMounts" => Rule::Keyed("mountPath"),
+            "ports" if is_container_field("ports") => Rule::Keyed("containerPort"),
+            "image" | "imagePullPolicy" if is_container_field(last) => Rule::Template,
+            "livenessProbe" | "readinessProbe" | "startupProbe" if is_container_field(last) => {
+                Rule::Owner
+            }
+            _ => Rule::Default,
+        }
+    }
+
+    fn doc(&mut self, o: &Node, t: &Node) -> Node {
+        let mut merged = self.merge(o, t, "", false);
+        if let (Some(from), Some(to)) = (o.str_at("apiVersion"), t.str_at("apiVersion"))
+            && from != to
+        {
+            self.note(format!("apiVersion {from} -> {to}"));
+        }
+        if WORKLOADS.contains(&self.kind) {
+            self.pod_fixups(&mut merged, o, t);
+        }
+        if self.kind == "HelmRelease" {
+            self.helm_release_fixups(&mut merged, o, t);
+        }
+        merged
+    }
+
+    fn merge(&mut self, o: &Node, t: &Node, path: &str, template_scalars: bool) -> Node {
+        let rule = self.rule(path);
+        let template_scalars = template_scalars || rule == Rule::TemplateScalars;
+        match rule {
+            Rule::Owner => return o.clone(),
+            Rule::Template => return t.clone(),
+            Rule::Keyed(key) => {
+                if let (Node::Seq { .. }, Node::Seq { .. }) = (o, t) {
+                    return self.keyed(o, t, path, key, template_scalars);
+                }
+            }
+            Rule::Union => {
+                if let (Node::Seq { .. }, Node::Seq { .. }) = (o, t) {
+                    return self.union(o, t);
+                }
+            }
+            _ => {}
+        }
+        match (o, t) {
+            (Node::Map { entries: oe, at }, Node::Map { entries: te, .. }) => {
+                let mut entries = Vec::with_capacity(oe.len() + te.len());
+                for e in oe {
+                    let child = join(path, &e.key);
+                    let value = match te.iter().find(|x| x.key == e.key) {
+                        Some(x) => self.merge(&e.value, &x.value, &child, template_scalars),
+                        None => e.value.clone(),
+                    };
+                    entries.push(yaml::Entry { value, ..e.clone() });
+                }
+                // The template's new keys go after the template key they follow there, so a
+                // merged object reads in the template's order where the owner had nothing.
+                let mut cursor: Option<usize> = None;
+                for x in te {
+                    if let Some(i) = entries.iter().position(|e| e.key == x.key) {
+                        cursor = Some(i);
+                        continue;
+                    }
+                    let child = join(path, &x.key);
+                    if self.rule(&child) == Rule::NeverAdd {
+                        self.note(format!(
+                            "`{child}` not added (the template sets it; it would change your running gateway)"
+                        ));
+                        continue;
+                    }
+                    let at = cursor.map_or(0, |i| i + 1);
+                    entries.insert(at, x.clone());
+                    cursor = Some(at);
+                }
+                Node::Map { entries, at: *at }
+            }
+            (Node::Scalar { .. } | Node::Null { .. }, Node::Scalar { .. } | Node::Null { .. })
+                if template_scalars =>
+            {
+                t.clone()
+            }
+            _ => o.clone(),
+        }
+    }
+
+    /// Lists of mappings matched by `key` (e.g. containers by name, mounts by path).
+    fn keyed(&mut self, o: &Node, t: &Node, path: &str, key: &str, template_scalars: bool) -> Node {
+        let id = |n: &Node| n.get(key).and_then(Node::str).map(str::to_string);
+        let child = format!("{path}[]");
+        let mut items = Vec::new();
+        for item in o.items() {
+            let matched =
+                id(item).and_then(|k| t.items().iter().find(|x| id(x).as_ref() == Some(&k)));
+            items.push(match matched {
+                Some(x) => {
+                    let merged = self.merge(item, x, &child, template_scalars);
+                    if path.ends_with("containers") || path.ends_with("initContainers") {
+                        self.container_fixups(merged, item, x)
+                    } else {
+                        merged
+                    }
+                }
+                None => item.clone(),
+            });
+        }
+        for x in t.items() {
+            let k = id(x);
+            if k.is_some() && o.items().iter().any(|i| id(i) == k) {
+                continue;
+            }
+            items.push(x.clone());
+        }
+        if path.ends_with(".env") || path == "env" {
+            items = self.secret_env_to_files(items);
+        }
+        Node::Seq { items, at: o.pos() }
+    }
+
+    fn union(&mut self, o: &Node, t: &Node) -> Node {
+        let mut items: Vec<Node> = o
+            .items()
+            .iter()
+            .map(|i| match i.str().and_then(|s| self.ctx.renamed.get(s)) {
+                Some(new) => Node::string(new.clone()),
+                None => i.clone(),
+            })
+            .collect();
+        let have: BTreeSet<String> = items
+            .iter()
+            .filter_map(|i| i.str().map(str::to_string))
+            .collect();
+        for x in t.items() {
+            if x.str().is_some_and(|s| !have.contains(s)) {
+                items.push(x.clone());
+            }
+        }
+        Node::Seq { items, at: o.pos() }
+    }
+
+    /// An env var the owner read from a Secret, where the template reads `NAME_FILE` instead
+    /// (the official Postgres image's convention): the file wins, the env var goes (both set
+    /// is an error at start, and a Secret in an env var is what CKV_K8S_35 flags).
+    fn secret_env_to_files(&mut self, items: Vec<Node>) -> Vec<Node> {
+        let names: BTreeSet<String> = items
+            .iter()
+            .filter_map(|i| i.str_at("name").map(str::to_string))
+            .collect();
+        let mut kept = Vec::new();
+        for item in items {
+            let name = item.str_at("name").unwrap_or("").to_string();
+            let from_secret = item.at("valueFrom.secretKeyRef").is_some();
+            if from_secret && names.contains(&format!("{name}_FILE")) {
+                self.note(format!(
+                    "env {name} from a Secret replaced by {name}_FILE (the Secret mounted as a file)"
+                ));
+                continue;
+            }
+            kept.push(item);
+        }
+        kept
+    }
+
+    /// Per container: the template's command and args where the template has them (they are
+    /// how the hardened container starts), and the owner's probes made to work with what the
+    /// hardening changed (variables now read from files, Redis AUTH).
+    fn container_fixups(&mut self, mut merged: Node, o: &Node, t: &Node) -> Node {
+        let cname = o.str_at("name").unwrap_or("").to_string();
+        if t.get("command").is_some() || t.get("args").is_some() {
+            let mut replaced = Vec::new();
+            for key in ["command", "args"] {
+                let ours = o.get(key);
+                let theirs = t.get(key);
+                if ours.zip(theirs).is_none_or(|(a, b)| !same(a, b)) && ours.is_some() {
+                    replaced.push(key);
+                }
+                if let Node::Map { entries, .. } = &mut merged {
+                    entries.retain(|e| e.key != key);
+                }
+                if let Some(v) = theirs {
+                    merged.set(key, v.clone());
+                }
+            }
+            if !replaced.is_empty() {
+                self.note(format!(
+                    "container {cname}: your {} replaced by the template's (the hardened start: config and password from files)",
+                    replaced.join(" and ")
+                ));
+            }
+        }
+        // What the owner's probes may need now: variables the container no longer has in its
+        // env (read from files instead), and the Redis password (AUTH is now on).
+        let env_names: BTreeSet<String> = merged
+            .get("env")
+            .map(|e| {
+                e.items()
+                    .iter()
+                    .filter_map(|i| i.str_at("name").map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut from_files: Vec<(String, String)> = Vec::new();
+        for item in o.get("env").map(Node::items).unwrap_or_default() {
+            let Some(name) = item.str_at("name") else {
+                continue;
+            };
+            if env_names.contains(name) {
+                continue;
+            }
+            let file = merged.get("env").and_then(|e| {
+                e.items()
+                    .iter()
+                    .find(|i| i.str_at("name") == Some(&format!("{name}_FILE")))
+                    .and_then(|i| i.str_at("value"))
+            });
+            if let Some(file) = file {
+                from_files.push((name.to_string(), format!("{name}=\"$(cat {file})\"")));
+            }
+        }
+        let redis_auth = ["readinessProbe", "livenessProbe", "startupProbe"]
+            .iter()
+            .filter_map(|p| t.get(p))
+            .filter_map(shell_script)
+            .find_map(|s| cat_assignment(&s, "REDISCLI_AUTH"));
+        for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+            let Some(node) = merged.get(probe) else {
+                continue;
+            };
+            if o.get(probe).is_none() {
+                continue; // the template's own probe
+            }
+            let Some(script) = shell_script(node) else {
+                let needs_auth = redis_auth.is_some()
+                    && exec_words(node).iter().any(|w| w.contains("redis-cli"));
+                if needs_auth && let Some(tp) = t.get(probe) {
+                    merged.set(probe, tp.clone());
+                    self.note(format!(
+                        "container {cname}: your {probe} runs redis-cli without the password, which fails once AUTH is on: the template's probe replaces it"
+                    ));
+                }
+                continue;
+            };
+            let mut prefix: Vec<String> = Vec::new();
+            for (name, assignment) in &from_files {
+                if mentions_var(&script, name) {
+                    prefix.push(assignment.clone());
+                }
+            }
+            if let Some(auth) = &redis_auth
+                && script.contains("redis-cli")
+                && !script.contains("REDISCLI_AUTH")
+                && !script.contains(" -a ")
+                && !script.contains("--pass")
+            {
+                prefix.push(auth.clone());
+            }
+            if prefix.is_empty() {
+                continue;
+            }
+            let fixed = format!("export {}; {script}", prefix.join(" "));
+            if let Some(Node::Seq { items, .. }) = merged
+                .get_mut(probe)
+                .and_then(|p| p.get_mut("exec"))
+                .and_then(|e| e.get_mut("command"))
+                && let Some(last) = items.last_mut()
+            {
+                *last = Node::string(fixed);
+            }
+            let names: Vec<&str> = prefix
+                .iter()
+                .map(|a| a.split('=').next().unwrap_or(""))
+                .collect();
+            self.note(format!(
+                "container {cname}: your {probe} kept; it now reads {} from the mounted Secret",
+                names.join(", ")
+            ));
+        }
+        merged
+    }
+
+    /// Pod-level: the owner's selector labels stay on the pods (the selector of a live
+    /// Deployment cannot change); volumes the template brought but nothing mounts go.
+    fn pod_fixups(&mut self, merged: &mut Node, o: &Node, t: &Node) {
+        let selector: Vec<(String, String)> = o
+            .at("spec.selector.matchLabels")
+            .map(|m| {
+                m.entries()
+                    .iter()
+                    .filter_map(|e| e.value.str().map(|v| (e.key.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(labels) = merged
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("template"))
+            .and_then(|t| t.get_mut("metadata"))
+            .and_then(|m| m.get_mut("labels"))
+        {
+            for (k, v) in &selector {
+                labels.set(k, Node::string(v.clone()));
+            }
+        }
+        let owner_volumes: BTreeSet<String> = o
+            .at("spec.template.spec.volumes")
+            .map(|v| {
+                v.items()
+                    .iter()
+                    .filter_map(|i| i.str_at("name").map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(pod) = merged
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("template"))
+            .and_then(|t| t.get_mut("spec"))
+        else {
+            return;
+        };
+        let mut mounted: BTreeSet<String> = BTreeSet::new();
+        for list in ["containers", "initContainers"] {
+            for c in pod.get(list).map(Node::items).unwrap_or_default() {
+                for m in c.get("volumeMounts").map(Node::items).unwrap_or_default() {
+                    if let Some(n) = m.str_at("name") {
+                        mounted.insert(n.to_string());
+                    }
+                }
+            }
+        }
+        if let Some(Node::Seq { items, .. }) = pod.get_mut("volumes") {
+            items.retain(|v| {
+                let name = v.str_at("name").unwrap_or("");
+                owner_volumes.contains(name) || mounted.contains(name)
+            });
+        }
+        let _ = t;
+    }
+
+    /// The chart comes from the template's source (chartRef, never both with chart.spec),
+    /// found in the template's namespace when the owner's HelmRelease lives elsewhere.
+    fn helm_release_fixups(&mut self, merged: &mut Node, o: &Node, t: &Node) {
+        let Some(chart_ref) = t.at("spec.chartRef") else {
+            return;
+        };
+        let Some(spec) = merged.get_mut("spec") else {
+            return;
+        };
+        if let Some(old) = o.at("spec.chart") {
+            if let Node::Map { entries, .. } = spec {
+                entries.retain(|e| e.key != "chart");
+            }
+            let version = old.str_at("spec.version").unwrap_or("(none)");
+            let source = old.str_at("spec.sourceRef.name").unwrap_or("?");
+            self.note(format!(
+                "chart.spec (from {source}, version {version}) replaced by chartRef to {} {} at the pinned version",
+                chart_ref.str_at("kind").unwrap_or(""),
+                chart_ref.str_at("name").unwrap_or("")
+            ));
+        }
+        let ours_ns = o.str_at("metadata.namespace").unwrap_or("default");
+        let source_ns = t.str_at("metadata.namespace").unwrap_or("default");
+        if chart_ref.get("namespace").is_none()
+            && ours_ns != source_ns
+            && let Some(r) = spec.get_mut("chartRef")
+        {
+            r.set("namespace", Node::string(source_ns));
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The words of an exec probe.
+fn exec_words(probe: &Node) -> Vec<String> {
+    probe
+        .at("exec.command")
+        .map(|c| {
+            c.items()
+                .iter()
+                .filter_map(|i| i.str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The script of an exec probe of the form `[sh, -c, SCRIPT]` (`-ec` and the like included).
+fn shell_script(probe: &Node) -> Option<String> {
+    let words = exec_words(probe);
+    match words.as_slice() {
+        [shell, flags, script]
+            if shell.ends_with("sh") && flags.starts_with('-') && flags.contains('c') =>
+        {
+            Some(script.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `NAME="$(cat PATH)"` as written in `script`.
+fn cat_assignment(script: &str, name: &str) -> Option<String> {
+    let start = script.find(&format!("{name}=\"$(cat "))?;
+    let end = script[start..].find(")\"")? + start + 2;
+    Some(script[start..end].to_string())
+}
+
+/// `$NAME` or `${NAME` in a shell script.
+fn mentions_var(script: &str, name: &str) -> bool {
+    script.contains(&format!("${{{name}")) || {
+        let plain = format!("${name}");
+        script.match_indices(&plain).any(|(i, _)| {
+            script[i + plain.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merge(o: &str, t: &str) -> Merged {
+        merge_file(o, t, &Context::default()).unwrap()
+    }
+
+    #[test]
+    fn owner_probe_reads_moved_variables_and_redis_password() {
+        let o = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+        - name: redis
+          image: redis:7
+          args: [redis-server, --appendonly, "yes"]
+          env:
+            - name: POSTGRES_USER
+              valueFrom:
+                secretKeyRef: {name: s, key: u}
+          readinessProbe:
+            exec:
+              command: [/bin/sh, -ec, 'test "$(redis-cli ping)" = PONG && echo ${POSTGRES_USER}']
+"#;
+        let t = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+  labels:
+    app.kubernetes.io/name: db
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: db
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: db
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: redis
+          image: redis:7@sha256:aaaa
+          command: [/bin/sh, -c, exec redis-server /etc/redis.conf]
+          env:
+            - name: POSTGRES_USER_FILE
+              value: /run/u
+          readinessProbe:
+            exec:
+              command: [/bin/sh, -c, 'test "$(REDISCLI_AUTH="$(cat /run/p)" redis-cli ping)" = PONG']
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir: {}
+        - name: unused
+          emptyDir: {}
+"#;
+        let m = merge(o, t);
+        let doc = &yaml::parse(&m.text).unwrap()[0];
+        assert_eq!(doc.str_at("spec.selector.matchLabels.app"), Some("db"));
+        assert_eq!(doc.str_at("spec.template.metadata.labels.app"), Some("db"));
+        let c = &doc.at("spec.template.spec.containers").unwrap().items()[0];
+        assert_eq!(c.str_at("image"), Some("redis:7@sha256:aaaa"));
+        assert!(c.get("args").is_none(), "{}", m.text);
+        let env: Vec<&str> = c
+            .get("env")
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(|e| e.str_at("name"))
+            .collect();
+        assert_eq!(env, ["POSTGRES_USER_FILE"]);
+        let script = c.at("readinessProbe.exec.command").unwrap().items()[2]
+            .str()
+            .unwrap();
+        assert_eq!(
+            script,
+            r#"export POSTGRES_USER="$(cat /run/u)" REDISCLI_AUTH="$(cat /run/p)"; test "$(redis-cli ping)" = PONG && echo ${POSTGRES_USER}"#
+        );
+        let volumes: Vec<&str> = doc
+            .at("spec.template.spec.volumes")
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(|v| v.str_at("name"))
+            .collect();
+        assert_eq!(volumes, ["tmp"]);
+        assert!(
+            m.notes.iter().any(|n| n.contains("args replaced")),
+            "{:?}",
+            m.notes
+        );
+    }
+
+    #[test]
+    fn unmatched_documents_keep_their_text_and_template_ones_are_added() {
+        let o =
+            "# mine\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra # why\ndata: {}\n";
+        let t = "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n";
+        let m = merge(o, t);
+        assert_eq!(m.text, format!("{o}---\n{t}"));
+        assert_eq!(m.notes, ["added Service svc"]);
+    }
+
+    #[test]
+    fn kustomization_resources_follow_renames_and_gain_the_template_ones() {
+        let o = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a-kustomization.yaml\n  - mine.yaml\n";
+        let t = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a.yaml\n  - b.yaml\n";
+        let mut ctx = Context::default();
+        ctx.renamed
+            .insert("a-kustomization.yaml".into(), "a.yaml".into());
+        let m = merge_file(o, t, &ctx).unwrap();
+        assert!(
+            m.text
+                .ends_with("resources:\n  - a.yaml\n  - mine.yaml\n  - b.yaml\n"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_an_error_naming_the_line() {
+        let err = merge_file("a: 1\n---\nb: [\n", "a: 1\n", &Context::default()).unwrap_err();
+        assert!(err.contains("your file") && err.contains("line"), "{err}");
+    }
+}

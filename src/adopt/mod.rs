@@ -1,0 +1,447 @@
+//! `ironplate adopt`: bring a hand-made gateway repo under ironplate. Reads the repo once,
+//! infers answers from it, renders the current templates with them, then plans like upgrade
+//! with no BASE: missing files are added, equal ones recorded, the owner's manifests get the
+//! template's hardening merged in (names, probes, sizes and selectors kept), other files that
+//! differ stay the owner's with the template's version beside them. The lock is written last;
+//! `upgrade` works from then on.
+
+pub mod harden;
+pub mod infer;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::answers::{self, Given};
+use crate::audit::repo::{Repo, is_yaml};
+use crate::error::{EXIT_ATTENTION, EXIT_OK, Error, Result};
+use crate::fsx;
+use crate::lock::{self, LOCK_FILE};
+use crate::preset;
+use crate::prompt::{InquirePrompter, Prompter};
+use crate::render::{self, RenderedTree};
+use crate::templates::{Ownership, TemplateSet};
+use crate::upgrade::merge;
+use crate::upgrade::plan::{Action, Entry, OursFile, SIDECAR_SUFFIX};
+use crate::upgrade::{apply, read_ours, refuse_dirty, report};
+
+pub struct AdoptOptions {
+    pub dir: PathBuf,
+    pub preset: String,
+    pub set: Vec<String>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub allow_dirty: bool,
+    pub json: bool,
+}
+
+/// One answer and where it came from, for the report.
+#[derive(Debug, Serialize)]
+pub struct AnswerSource {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    templates: &'a str,
+    preset: &'a str,
+    answers: &'a [AnswerSource],
+    unusable: &'a [String],
+    files: &'a [Entry],
+    review: usize,
+    written: bool,
+}
+
+pub fn run(opts: AdoptOptions) -> Result<u8> {
+    let dir = &opts.dir;
+    if !dir.is_dir() {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: "not a folder".into(),
+        });
+    }
+    let lock_path = fsx::safe_join(dir, LOCK_FILE)?;
+    if std::fs::symlink_metadata(&lock_path).is_ok() {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: format!(
+                "it already has {LOCK_FILE}: it is under ironplate; use `ironplate upgrade`"
+            ),
+        });
+    }
+    if !opts.dry_run && !opts.allow_dirty {
+        refuse_dirty(dir)?;
+    }
+    let templates = TemplateSet::current()?;
+    let preset = preset::load(&opts.preset, &templates)?;
+    let given = Given::from_cli(&templates, &opts.set, None)?;
+    let repo = Repo::read(dir)?;
+    let inferred = infer::infer(&repo, &templates, &preset);
+
+    // What the repo says sits between the preset and the command line: it is the default a
+    // prompt offers, and what --yes takes. A key the preset locks stays the preset's.
+    let mut layered = preset.clone();
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    let mut unusable = inferred.unusable.clone();
+    for found in &inferred.found {
+        if let Some(by) = preset.locked.get(&found.key) {
+            unusable.push(format!(
+                "{} at {}: locked by preset `{by}`, whose value is used",
+                found.key, found.source
+            ));
+            continue;
+        }
+        layered
+            .answers
+            .insert(found.key.clone(), found.value.clone());
+        sources.insert(found.key.clone(), found.source.clone());
+    }
+    let interactive = !opts.yes && std::io::stdin().is_terminal();
+    let mut inquire = InquirePrompter;
+    let prompter: Option<&mut dyn Prompter> = if interactive {
+        Some(&mut inquire)
+    } else {
+        None
+    };
+    let dir_name = crate::commands::new::dir_name(dir);
+    let answers = answers::resolve(&templates, &layered, &given, None, prompter, &dir_name)?;
+    let answer_sources: Vec<AnswerSource> = answers
+        .values
+        .iter()
+        .map(|(key, value)| {
+            let source = if opts
+                .set
+                .iter()
+                .any(|s| s.split('=').next().map(str::trim) == Some(key))
+            {
+                "--set".to_string()
+            } else if let Some(s) = sources.get(key) {
+                s.clone()
+            } else if preset.answers.contains_key(key) {
+                format!("preset `{}`", preset.name)
+            } else {
+                "default".to_string()
+            };
+            AnswerSource {
+                key: key.clone(),
+                value: value.to_string(),
+                source,
+            }
+        })
+        .collect();
+
+    let inputs = render::Inputs::new(&templates, &preset);
+    let theirs = render::render(&templates, &answers, &inputs)?;
+    let entries = plan(dir, &repo, &theirs)?;
+    let lock_text = lock::render(&templates.version, &inputs, &answers, &theirs);
+    for e in &entries {
+        fsx::safe_join(dir, &e.path)?;
+        if e.sidecar.is_some() {
+            fsx::safe_join(dir, &format!("{}{SIDECAR_SUFFIX}", e.path))?;
+        }
+        for r in &e.remove {
+            fsx::safe_join(dir, r)?;
+        }
+    }
+    let review = entries.iter().filter(|e| e.action == Action::Kept).count();
+    let writes = !opts.dry_run;
+    if writes {
+        apply::apply(dir, &entries, &lock_text)?;
+    }
+    if opts.json {
+        let json = JsonReport {
+            templates: &templates.version,
+            preset: &preset.name,
+            answers: &answer_sources,
+            unusable: &unusable,
+            files: &entries,
+            review,
+            written: writes,
+        };
+        crate::output::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).expect("report serializes")
+        ))?;
+    } else {
+        print_text(
+            &templates.version,
+            &preset.name,
+            &answer_sources,
+            &unusable,
+            &entries,
+        );
+        if opts.dry_run {
+            report::print_diffs(&entries);
+        }
+        let verdict = match (writes, review) {
+            (true, 0) => {
+                "adopted: the repo is under ironplate (`ironplate upgrade` from now on)".to_string()
+            }
+            (true, n) => format!(
+                "adopted; review {n} file(s) kept as yours, each with the template's version beside it as *{SIDECAR_SUFFIX}"
+            ),
+            (false, _) => "would adopt (nothing written)".to_string(),
+        };
+        crate::output::print(&format!("{verdict}\n"))?;
+    }
+    Ok(if review > 0 { EXIT_ATTENTION } else { EXIT_OK })
+}
+
+fn print_text(
+    version: &str,
+    preset: &str,
+    answers: &[AnswerSource],
+    unusable: &[String],
+    entries: &[Entry],
+) {
+    use std::io::Write;
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "ironplate adopt: templates {version}, preset {preset}");
+    let _ = writeln!(out, "answers:");
+    for a in answers {
+        let _ = writeln!(out, "  {} = {}  ({})", a.key, a.value, a.source);
+    }
+    for u in unusable {
+        let _ = writeln!(out, "  not used: {u}");
+    }
+    let _ = writeln!(out, "files:");
+    report::print_entries(entries, false);
+}
+
+/// Which folder a repo path is in (`""` at the root).
+fn folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(f, _)| f)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, n)| n)
+}
+
+/// (kind, name) of every document of a YAML text.
+fn doc_keys(text: &str) -> Vec<(String, String)> {
+    crate::yaml::parse(text)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d.str_at("kind")?.to_string(),
+                d.str_at("metadata.name").unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// One action per template path, plus the owner's other manifests that need a current Flux
+/// API. Reads the template paths and the owner's YAML files; writes nothing.
+fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
+    let template_paths: BTreeSet<&str> = theirs.files.keys().map(String::as_str).collect();
+    let ours = read_ours(dir, &template_paths)?;
+
+    // The owner's file that holds exactly the objects of a template file the owner does not
+    // have at the template's path, in the same folder, moves there.
+    let mut moved_from: BTreeMap<String, String> = BTreeMap::new(); // template path -> owner path
+    let mut claimed: BTreeSet<String> = BTreeSet::new();
+    let mut owner_keys: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for doc in repo.objects() {
+        owner_keys
+            .entry(doc.path.as_str())
+            .or_default()
+            .push((doc.kind().to_string(), doc.name().to_string()));
+    }
+    for (path, file) in &theirs.files {
+        if ours.get(path.as_str()).is_some_and(Option::is_some) || !is_yaml(path) {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&file.contents) else {
+            continue;
+        };
+        let keys = doc_keys(text);
+        if keys.is_empty() {
+            continue;
+        }
+        let candidates: Vec<&str> = owner_keys
+            .iter()
+            .filter(|(p, k)| {
+                folder(p) == folder(path)
+                    && !template_paths.contains(*p)
+                    && !claimed.contains(**p)
+                    && !k.is_empty()
+                    && k.iter().all(|key| keys.contains(key))
+            })
+            .map(|(p, _)| *p)
+            .collect();
+        if let [only] = candidates.as_slice() {
+            claimed.insert(only.to_string());
+            moved_from.insert(path.clone(), only.to_string());
+        }
+    }
+    let mut renamed_in: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    for (to, from) in &moved_from {
+        renamed_in
+            .entry(folder(to))
+            .or_default()
+            .insert(file_name(from).to_string(), file_name(to).to_string());
+    }
+    let context_for = |path: &str| harden::Context {
+        renamed: renamed_in.get(folder(path)).cloned().unwrap_or_default(),
+    };
+    // A folder with the owner's kustomization.yaml and none from the template: kustomize
+    // (and so Flux) applies only what that file lists, and listing the template's entry
+    // point beside the owner's would apply the same objects twice.
+    let owner_kustomized: BTreeSet<&str> = repo
+        .files
+        .iter()
+        .filter(|f| file_name(f) == "kustomization.yaml" || file_name(f) == "kustomization.yml")
+        .map(|f| folder(f))
+        .filter(|f| {
+            !template_paths.contains(format!("{f}/kustomization.yaml").trim_start_matches('/'))
+        })
+        .collect();
+
+    let mut entries = Vec::new();
+    for (path, file) in &theirs.files {
+        let from = moved_from.get(path);
+        let source: Option<OursFile> = match from {
+            Some(f) => read_ours(dir, &BTreeSet::from([f.as_str()]))?
+                .remove(f.as_str())
+                .flatten(),
+            None => ours.get(path.as_str()).cloned().flatten(),
+        };
+        let mut entry = Entry::new(path, Action::Unchanged);
+        if let Some(f) = from {
+            entry.from = Some(f.clone());
+            entry.remove = vec![f.clone()];
+        }
+        let Some(o) = source else {
+            if owner_kustomized.contains(folder(path)) {
+                entry.action = Action::NotAdded;
+                entry.note = format!(
+                    "not added: your {}/kustomization.yaml decides what this folder applies",
+                    folder(path)
+                );
+            } else {
+                entry.action = Action::Added;
+                entry.write = Some(file.contents.clone());
+                entry.executable = file.executable;
+            }
+            entries.push(entry);
+            continue;
+        };
+        entry.before = Some(o.bytes.clone());
+        entry.executable = o.executable;
+        let moved = from.is_some();
+        let keep = |mut e: Entry, action: Action, note: String| {
+            e.action = action;
+            e.note = note;
+            if moved {
+                e.write = Some(o.bytes.clone());
+            }
+            e
+        };
+        if merge::same_text(&o.bytes, &file.contents) {
+            let e = keep(
+                entry,
+                if moved {
+                    Action::Updated
+                } else {
+                    Action::Unchanged
+                },
+                String::new(),
+            );
+            entries.push(e);
+            continue;
+        }
+        let kept_beside = |e: Entry, why: &str| {
+            let mut e = keep(
+                e,
+                Action::Kept,
+                format!(
+                    "yours is kept ({why}); the template's version is beside it as {path}{SIDECAR_SUFFIX}"
+                ),
+            );
+            e.sidecar = Some(file.contents.clone());
+            e
+        };
+        let entry = match file.ownership {
+            Ownership::Seeded => keep(
+                entry,
+                Action::SeededSkip,
+                "seeded: yours (the template writes this file only into a new repo)".into(),
+            ),
+            Ownership::Superset => match merge::superset(&o.bytes, &file.contents) {
+                Some(union) if union == o.bytes => keep(entry, Action::Unchanged, String::new()),
+                Some(union) => {
+                    let mut e = keep(
+                        entry,
+                        Action::SupersetMerged,
+                        "the template's lines added to yours".into(),
+                    );
+                    e.write = Some(union);
+                    e
+                }
+                None => kept_beside(entry, "not text"),
+            },
+            Ownership::Managed => kept_beside(
+                entry,
+                "managed by the template: the next `ironplate upgrade` replaces it with the template's unless a preset declares it otherwise",
+            ),
+            Ownership::Merged => {
+                let texts = (
+                    std::str::from_utf8(&o.bytes),
+                    std::str::from_utf8(&file.contents),
+                );
+                match texts {
+                    (Ok(ours_text), Ok(theirs_text)) if is_yaml(path) => {
+                        let unix = ours_text.replace("\r\n", "\n");
+                        match harden::merge_file(&unix, theirs_text, &context_for(path)) {
+                            Ok(m) if m.text == unix => {
+                                keep(entry, Action::Unchanged, String::new())
+                            }
+                            Ok(m) => {
+                                let mut e = keep(entry, Action::Hardened, m.notes.join("\n"));
+                                e.write =
+                                    Some(merge::in_owner_endings(&o.bytes, m.text.as_bytes()));
+                                e
+                            }
+                            Err(why) => kept_beside(entry, &why),
+                        }
+                    }
+                    (Ok(_), Ok(_)) => kept_beside(entry, "it differs from the template's"),
+                    _ => kept_beside(entry, "not text"),
+                }
+            }
+        };
+        entries.push(entry);
+    }
+
+    // The owner's own manifests (not the templates'): deprecated Flux APIs made current, and
+    // kustomization resources that follow the files moved beside them.
+    for (path, _) in owner_keys
+        .iter()
+        .filter(|(p, _)| !template_paths.contains(*p) && !claimed.contains(**p))
+    {
+        let Some(text) = repo.texts.get(*path) else {
+            continue;
+        };
+        let unix = text.replace("\r\n", "\n");
+        let Ok(m) = harden::merge_file(&unix, "", &context_for(path)) else {
+            continue;
+        };
+        if m.text != unix {
+            let mut e = Entry::new(path, Action::Hardened);
+            e.note = format!(
+                "{} (yours; not a template file, so not in the lock)",
+                m.notes.join("\n")
+            );
+            e.before = Some(text.as_bytes().to_vec());
+            e.write = Some(merge::in_owner_endings(text.as_bytes(), m.text.as_bytes()));
+            entries.push(e);
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(entries)
+}
