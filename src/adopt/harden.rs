@@ -21,6 +21,8 @@ pub struct Merged {
 /// What the merge needs to know beyond the two texts.
 #[derive(Debug, Default)]
 pub struct Context {
+    /// The file's path in the repo (configs without `kind` are told apart by it).
+    pub path: String,
     /// File names the adoption moves within a folder (old → new): kustomization `resources`
     /// entries follow them.
     pub renamed: BTreeMap<String, String>,
@@ -33,10 +35,12 @@ struct Chunk {
 }
 
 impl Chunk {
+    /// (kind, name); a mapping without `kind` (dependabot, yamllint and other configs) is
+    /// ("", "") and pairs with the other side's first such document.
     fn key(&self) -> Option<(String, String)> {
-        let node = self.node.as_ref()?;
+        let node = self.node.as_ref().filter(|n| n.is_map())?;
         Some((
-            node.str_at("kind")?.to_string(),
+            node.str_at("kind").unwrap_or("").to_string(),
             node.str_at("metadata.name").unwrap_or("").to_string(),
         ))
     }
@@ -173,8 +177,9 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
         if used[i] {
             continue;
         }
-        if let Some((kind, name)) = t.key() {
-            notes.push(format!("added {kind} {name}"));
+        match t.key() {
+            Some((kind, name)) if !kind.is_empty() => notes.push(format!("added {kind} {name}")),
+            _ => notes.push("added a document of the template's".into()),
         }
         out.push(t.text.clone());
     }
@@ -268,6 +273,17 @@ impl<'a> Merger<'a> {
             "stringData" | "data" if self.kind == "Secret" => return Rule::TemplateScalars,
             _ => {}
         }
+        if self.kind.is_empty() && self.ctx.path.ends_with("dependabot.yml") && path == "updates" {
+            return Rule::Keyed("package-ecosystem");
+        }
+        if self.kind == "PodDisruptionBudget"
+            && matches!(
+                path,
+                "spec.minAvailable" | "spec.maxUnavailable" | "spec.unhealthyPodEvictionPolicy"
+            )
+        {
+            return Rule::Template;
+        }
         if self.kind == "HelmRelease" {
             match path {
                 // A new master key Secret would replace the one LiteLLM encrypted its stored
@@ -312,7 +328,45 @@ impl<'a> Merger<'a> {
         if self.kind == "HelmRelease" {
             self.helm_release_fixups(&mut merged, o, t);
         }
+        if self.kind == "PodDisruptionBudget" {
+            self.pdb_fixups(&mut merged, o, t);
+        }
+        if self.kind.is_empty() && self.ctx.path.ends_with("dependabot.yml") {
+            dependabot_fixups(&mut merged);
+        }
         merged
+    }
+
+    /// A budget has minAvailable or maxUnavailable, never both: the template's (drain-safe)
+    /// choice replaces the owner's.
+    fn pdb_fixups(&mut self, merged: &mut Node, o: &Node, t: &Node) {
+        let Some(spec) = merged.get_mut("spec") else {
+            return;
+        };
+        for key in ["minAvailable", "maxUnavailable"] {
+            if t.at(&format!("spec.{key}")).is_none()
+                && let Node::Map { entries, .. } = spec
+            {
+                entries.retain(|e| e.key != key);
+            }
+        }
+        let show = |n: &Node| {
+            ["minAvailable", "maxUnavailable"]
+                .iter()
+                .filter_map(|k| {
+                    n.at(&format!("spec.{k}"))
+                        .and_then(Node::str)
+                        .map(|v| format!("{k}: {v}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (before, after) = (show(o), show(t));
+        if before != after {
+            self.note(format!(
+                "{before} -> {after} (a budget that allows no eviction blocks every node drain)"
+            ));
+        }
     }
 
     fn merge(&mut self, o: &Node, t: &Node, path: &str, template_scalars: bool) -> Node {
@@ -401,9 +455,6 @@ impl<'a> Merger<'a> {
             }
             items.push(x.clone());
         }
-        if path.ends_with(".env") || path == "env" {
-            items = self.secret_env_to_files(items);
-        }
         Node::Seq { items, at: o.pos() }
     }
 
@@ -428,32 +479,8 @@ impl<'a> Merger<'a> {
         Node::Seq { items, at: o.pos() }
     }
 
-    /// An env var the owner read from a Secret, where the template reads `NAME_FILE` instead
-    /// (the official Postgres image's convention): the file wins, the env var goes (both set
-    /// is an error at start, and a Secret in an env var is what CKV_K8S_35 flags).
-    fn secret_env_to_files(&mut self, items: Vec<Node>) -> Vec<Node> {
-        let names: BTreeSet<String> = items
-            .iter()
-            .filter_map(|i| i.str_at("name").map(str::to_string))
-            .collect();
-        let mut kept = Vec::new();
-        for item in items {
-            let name = item.str_at("name").unwrap_or("").to_string();
-            let from_secret = item.at("valueFrom.secretKeyRef").is_some();
-            if from_secret && names.contains(&format!("{name}_FILE")) {
-                self.note(format!(
-                    "env {name} from a Secret replaced by {name}_FILE (the Secret mounted as a file)"
-                ));
-                continue;
-            }
-            kept.push(item);
-        }
-        kept
-    }
-
     /// Per container: the template's command and args where the template has them (they are
-    /// how the hardened container starts), and the owner's probes made to work with what the
-    /// hardening changed (variables now read from files, Redis AUTH).
+    /// how the hardened container starts; both from one side, never mixed).
     fn container_fixups(&mut self, mut merged: Node, o: &Node, t: &Node) -> Node {
         let cname = o.str_at("name").unwrap_or("").to_string();
         if t.get("command").is_some() || t.get("args").is_some() {
@@ -477,93 +504,6 @@ impl<'a> Merger<'a> {
                     replaced.join(" and ")
                 ));
             }
-        }
-        // What the owner's probes may need now: variables the container no longer has in its
-        // env (read from files instead), and the Redis password (AUTH is now on).
-        let env_names: BTreeSet<String> = merged
-            .get("env")
-            .map(|e| {
-                e.items()
-                    .iter()
-                    .filter_map(|i| i.str_at("name").map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut from_files: Vec<(String, String)> = Vec::new();
-        for item in o.get("env").map(Node::items).unwrap_or_default() {
-            let Some(name) = item.str_at("name") else {
-                continue;
-            };
-            if env_names.contains(name) {
-                continue;
-            }
-            let file = merged.get("env").and_then(|e| {
-                e.items()
-                    .iter()
-                    .find(|i| i.str_at("name") == Some(&format!("{name}_FILE")))
-                    .and_then(|i| i.str_at("value"))
-            });
-            if let Some(file) = file {
-                from_files.push((name.to_string(), format!("{name}=\"$(cat {file})\"")));
-            }
-        }
-        let redis_auth = ["readinessProbe", "livenessProbe", "startupProbe"]
-            .iter()
-            .filter_map(|p| t.get(p))
-            .filter_map(shell_script)
-            .find_map(|s| cat_assignment(&s, "REDISCLI_AUTH"));
-        for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
-            let Some(node) = merged.get(probe) else {
-                continue;
-            };
-            if o.get(probe).is_none() {
-                continue; // the template's own probe
-            }
-            let Some(script) = shell_script(node) else {
-                let needs_auth = redis_auth.is_some()
-                    && exec_words(node).iter().any(|w| w.contains("redis-cli"));
-                if needs_auth && let Some(tp) = t.get(probe) {
-                    merged.set(probe, tp.clone());
-                    self.note(format!(
-                        "container {cname}: your {probe} runs redis-cli without the password, which fails once AUTH is on: the template's probe replaces it"
-                    ));
-                }
-                continue;
-            };
-            let mut prefix: Vec<String> = Vec::new();
-            for (name, assignment) in &from_files {
-                if mentions_var(&script, name) {
-                    prefix.push(assignment.clone());
-                }
-            }
-            if let Some(auth) = &redis_auth
-                && script.contains("redis-cli")
-                && !script.contains("REDISCLI_AUTH")
-                && !script.contains(" -a ")
-                && !script.contains("--pass")
-            {
-                prefix.push(auth.clone());
-            }
-            if prefix.is_empty() {
-                continue;
-            }
-            let fixed = format!("export {}; {script}", prefix.join(" "));
-            if let Some(Node::Seq { items, .. }) = merged
-                .get_mut(probe)
-                .and_then(|p| p.get_mut("exec"))
-                .and_then(|e| e.get_mut("command"))
-                && let Some(last) = items.last_mut()
-            {
-                *last = Node::string(fixed);
-            }
-            let names: Vec<&str> = prefix
-                .iter()
-                .map(|a| a.split('=').next().unwrap_or(""))
-                .collect();
-            self.note(format!(
-                "container {cname}: your {probe} kept; it now reads {} from the mounted Secret",
-                names.join(", ")
-            ));
         }
         merged
     }
@@ -622,7 +562,178 @@ impl<'a> Merger<'a> {
                 owner_volumes.contains(name) || mounted.contains(name)
             });
         }
-        let _ = t;
+        let volumes = pod.get("volumes").cloned().unwrap_or(Node::Seq {
+            items: Vec::new(),
+            at: Default::default(),
+        });
+        let template_containers = t
+            .at("spec.template.spec.containers")
+            .map(Node::items)
+            .unwrap_or_default();
+        if let Some(Node::Seq { items, .. }) = pod.get_mut("containers") {
+            for container in items.iter_mut() {
+                let name = container.str_at("name").unwrap_or("").to_string();
+                let theirs = template_containers
+                    .iter()
+                    .find(|c| c.str_at("name") == Some(&name));
+                let ours = o
+                    .at("spec.template.spec.containers")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|c| c.str_at("name") == Some(&name));
+                if let (Some(theirs), Some(ours)) = (theirs, ours) {
+                    self.secrets_as_files(container, ours, theirs, &volumes);
+                }
+            }
+        }
+    }
+
+    /// A hardened container reads Secrets from the files the template mounts, never from env
+    /// vars (CKV_K8S_35; both `POSTGRES_X` and `POSTGRES_X_FILE` set is an error at start).
+    /// An env var the owner filled from a Secret key that is now mounted goes, and the owner's
+    /// probes that used it read the file instead; a probe that runs redis-cli without a
+    /// password gets it the same way, since AUTH is now on.
+    fn secrets_as_files(&mut self, merged: &mut Node, o: &Node, t: &Node, volumes: &Node) {
+        let cname = merged.str_at("name").unwrap_or("").to_string();
+        let mounts: Vec<(String, String)> = merged
+            .get("volumeMounts")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| {
+                Some((
+                    m.str_at("name")?.to_string(),
+                    m.str_at("mountPath")?.to_string(),
+                ))
+            })
+            .collect();
+        // Where a Secret's key is mounted in this container.
+        let file_of = |secret: &str, key: &str| -> Option<String> {
+            volumes.items().iter().find_map(|v| {
+                if v.str_at("secret.secretName") != Some(secret) {
+                    return None;
+                }
+                let vname = v.str_at("name")?;
+                let (_, dir) = mounts.iter().find(|(n, _)| n == vname)?;
+                let items = v.at("secret.items").map(Node::items).unwrap_or_default();
+                let file = if items.is_empty() {
+                    key.to_string()
+                } else {
+                    items
+                        .iter()
+                        .find(|i| i.str_at("key") == Some(key))?
+                        .str_at("path")?
+                        .to_string()
+                };
+                Some(format!("{}/{file}", dir.trim_end_matches('/')))
+            })
+        };
+        let started_with: String = ["command", "args"]
+            .iter()
+            .filter_map(|k| merged.get(k))
+            .flat_map(|n| n.items().iter().filter_map(Node::str).map(str::to_string))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // `NAME_FILE` beside `NAME`: the official Postgres image's convention.
+        let file_vars: Vec<(String, String)> = merged
+            .get("env")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| {
+                let name = i.str_at("name")?.strip_suffix("_FILE")?;
+                Some((name.to_string(), i.str_at("value")?.to_string()))
+            })
+            .collect();
+        let mut from_files: Vec<(String, String)> = Vec::new();
+        if let Some(Node::Seq { items, .. }) = merged.get_mut("env") {
+            items.retain(|item| {
+                let name = item.str_at("name").unwrap_or("");
+                let secret = item.str_at("valueFrom.secretKeyRef.name");
+                let key = item.str_at("valueFrom.secretKeyRef.key");
+                let file = secret
+                    .zip(key)
+                    .and_then(|(s, k)| file_of(s, k))
+                    .or_else(|| {
+                        file_vars
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .filter(|_| secret.is_some())
+                            .map(|(_, f)| f.clone())
+                    });
+                match file {
+                    Some(file) if !started_with.contains(&format!("$({name})")) => {
+                        from_files.push((name.to_string(), file));
+                        false
+                    }
+                    _ => true,
+                }
+            });
+        }
+        for (name, file) in &from_files {
+            self.note(format!(
+                "container {cname}: env {name} from a Secret dropped; the Secret is mounted as {file}"
+            ));
+        }
+        let probes = ["readinessProbe", "livenessProbe", "startupProbe"];
+        let redis_auth = probes
+            .iter()
+            .filter_map(|p| t.get(p))
+            .filter_map(shell_script)
+            .find_map(|s| cat_assignment(&s, "REDISCLI_AUTH"));
+        for probe in probes {
+            if o.get(probe).is_none() {
+                continue; // the template's own probe
+            }
+            let Some(node) = merged.get(probe) else {
+                continue;
+            };
+            let Some(script) = shell_script(node) else {
+                let needs_auth = redis_auth.is_some()
+                    && exec_words(node).iter().any(|w| w.contains("redis-cli"));
+                if needs_auth && let Some(tp) = t.get(probe) {
+                    merged.set(probe, tp.clone());
+                    self.note(format!(
+                        "container {cname}: your {probe} runs redis-cli without the password, which fails once AUTH is on: the template's probe replaces it"
+                    ));
+                }
+                continue;
+            };
+            let mut prefix: Vec<String> = from_files
+                .iter()
+                .filter(|(name, _)| mentions_var(&script, name))
+                .map(|(name, file)| format!("{name}=\"$(cat {file})\""))
+                .collect();
+            if let Some(auth) = &redis_auth
+                && script.contains("redis-cli")
+                && !script.contains("REDISCLI_AUTH")
+                && !script.contains(" -a ")
+                && !script.contains("--pass")
+            {
+                prefix.push(auth.clone());
+            }
+            if prefix.is_empty() {
+                continue;
+            }
+            let fixed = format!("export {}; {script}", prefix.join(" "));
+            if let Some(Node::Seq { items, .. }) = merged
+                .get_mut(probe)
+                .and_then(|p| p.get_mut("exec"))
+                .and_then(|e| e.get_mut("command"))
+                && let Some(last) = items.last_mut()
+            {
+                *last = Node::string(fixed);
+            }
+            let names: Vec<&str> = prefix
+                .iter()
+                .map(|a| a.split('=').next().unwrap_or(""))
+                .collect();
+            self.note(format!(
+                "container {cname}: your {probe} kept; it now reads {} from the mounted Secret",
+                names.join(", ")
+            ));
+        }
     }
 
     /// The chart comes from the template's source (chartRef, never both with chart.spec),
@@ -653,6 +764,51 @@ impl<'a> Merger<'a> {
             && let Some(r) = spec.get_mut("chartRef")
         {
             r.set("namespace", Node::string(source_ns));
+        }
+    }
+}
+
+/// dependabot takes `directory` or `directories`, never both: one list, the owner's first.
+fn dependabot_fixups(merged: &mut Node) {
+    let Some(Node::Seq { items, .. }) = merged.get_mut("updates") else {
+        return;
+    };
+    for update in items.iter_mut() {
+        let mut dirs: Vec<String> = Vec::new();
+        let single = update.str_at("directory").map(str::to_string);
+        dirs.extend(single.clone());
+        for d in update
+            .get("directories")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(d) = d.str()
+                && !dirs.iter().any(|x| x == d)
+            {
+                dirs.push(d.to_string());
+            }
+        }
+        if single.is_none() || dirs.len() <= 1 || update.get("directories").is_none() {
+            continue;
+        }
+        if let Node::Map { entries, .. } = update {
+            entries.retain(|e| e.key != "directory");
+        }
+        update.set(
+            "directories",
+            Node::Seq {
+                items: dirs.into_iter().map(Node::string).collect(),
+                at: Default::default(),
+            },
+        );
+    }
+    // Both forms naming the same single folder: the owner's `directory`.
+    for update in items.iter_mut() {
+        if update.get("directory").is_some()
+            && update.get("directories").is_some()
+            && let Node::Map { entries, .. } = update
+        {
+            entries.retain(|e| e.key != "directories");
         }
     }
 }

@@ -287,6 +287,7 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             .insert(file_name(from).to_string(), file_name(to).to_string());
     }
     let context_for = |path: &str| harden::Context {
+        path: path.to_string(),
         renamed: renamed_in.get(folder(path)).cloned().unwrap_or_default(),
     };
     // A folder with the owner's kustomization.yaml and none from the template: kustomize

@@ -1,0 +1,498 @@
+//! `ironplate adopt` on the real hand-made repo (`../shared/fixtures/real-repo/pre`, copied to
+//! a temp dir), on ironplate's own output, and on hostile input.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+use crate::audit::copy_fixture;
+use crate::support::{Outcome, Repo, Run, kubectl, tree, yaml_docs};
+
+fn adopt(dir: &Path, extra: &[&str]) -> Outcome {
+    let mut args = vec!["adopt".to_string(), dir.display().to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Run::new(&args).run()
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn object(dir: &Path, rel: &str, kind: &str, name: &str) -> Json {
+    yaml_docs(&read(dir, rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .into_iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{rel}: no {kind} {name}"))
+}
+
+fn container<'a>(deployment: &'a Json, name: &str) -> &'a Json {
+    deployment["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name}"))
+}
+
+fn env_names(c: &Json) -> Vec<&str> {
+    c["env"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|v| v["name"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+fn script(probe: &Json) -> &str {
+    probe["exec"]["command"][2].as_str().unwrap()
+}
+
+fn kustomize_builds(dir: &Path) {
+    let kubectl = kubectl();
+    for path in tree(dir)
+        .keys()
+        .filter(|p| p.ends_with("kustomization.yaml"))
+    {
+        let folder = dir.join(path).parent().unwrap().to_path_buf();
+        let out = Command::new(&kubectl)
+            .arg("kustomize")
+            .arg(&folder)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl kustomize {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Every check's status from `audit --format json`.
+fn audit_statuses(dir: &Path) -> (i32, BTreeMap<String, String>) {
+    let out = Run::new(["audit", &dir.display().to_string(), "--format", "json"]).run();
+    let report: Json = serde_json::from_str(&out.stdout).expect("json report");
+    let mut statuses = BTreeMap::new();
+    for section in report["sections"].as_array().unwrap() {
+        for check in section["checks"].as_array().unwrap() {
+            statuses.insert(
+                check["id"].as_str().unwrap().to_string(),
+                check["status"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    (out.code, statuses)
+}
+
+#[test]
+fn adopting_pre_hardens_it_keeps_the_owners_content_and_audits_clean() {
+    let (_tmp, dir) = copy_fixture("pre");
+    let before = tree(&dir);
+    let out = adopt(&dir, &["--yes"]);
+    // README.md differs from the template's: kept, the template's beside it, so exit 1.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for needle in [
+        "models = openai/gpt-4o-mini,claude-3-5-sonnet=anthropic/claude-3-5-sonnet-latest  (k8s/apps/litellm/configmap.yaml:8)",
+        "postgres_storage = 20Gi  (k8s/apps/litellm-db/postgres.yaml:93)",
+        "digest from preset `default` for the same tag",
+        "\">=0.2.3\" is not an exact version; the preset's pin is used",
+        "hardened         k8s/flux/litellm-db.yaml (from k8s/flux/litellm-db-kustomization.yaml)",
+        "not-added        k8s/clusters/production/gateway.yaml",
+        "kept             README.md",
+    ] {
+        assert!(
+            out.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            out.stdout
+        );
+    }
+    let after = tree(&dir);
+
+    // The owner's model list: the seeded proxy config, byte for byte.
+    let config = "k8s/apps/litellm/configmap.yaml";
+    assert_eq!(before[config], after[config]);
+    // Their README stays; the template's is beside it.
+    assert_eq!(before["README.md"], after["README.md"]);
+    assert!(after.contains_key("README.md.ironplate-theirs"));
+
+    // Postgres: names, selector, sizes and probes are the owner's; Secrets come as files.
+    let db = "k8s/apps/litellm-db/postgres.yaml";
+    let pg = object(&dir, db, "Deployment", "litellm-postgres");
+    assert_eq!(
+        pg["spec"]["selector"]["matchLabels"]["app"],
+        "litellm-postgres"
+    );
+    assert_eq!(
+        pg["spec"]["template"]["metadata"]["labels"]["app"],
+        "litellm-postgres"
+    );
+    let c = container(&pg, "postgres");
+    assert_eq!(
+        c["image"],
+        "postgres:16-alpine@sha256:97ff59a4e30e08d1c11bdcd9455e7832368c0572b576c9092cde2df4ae5552a3"
+    );
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(
+        env_names(c),
+        [
+            "PGDATA",
+            "POSTGRES_USER_FILE",
+            "POSTGRES_PASSWORD_FILE",
+            "POSTGRES_DB_FILE"
+        ]
+    );
+    let readiness = &c["readinessProbe"];
+    assert_eq!(
+        (
+            readiness["initialDelaySeconds"].as_i64(),
+            readiness["periodSeconds"].as_i64()
+        ),
+        (Some(10), Some(10))
+    );
+    assert_eq!(c["livenessProbe"]["initialDelaySeconds"], 30);
+    assert_eq!(
+        script(readiness),
+        r#"export POSTGRES_USER="$(cat /run/secrets/postgres/username)" POSTGRES_DB="$(cat /run/secrets/postgres/database)"; pg_isready -h 127.0.0.1 -p 5432 -U "${POSTGRES_USER}" -d "${POSTGRES_DB}""#
+    );
+    let pvc = object(&dir, db, "PersistentVolumeClaim", "litellm-postgres-data");
+    assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "20Gi");
+    let volumes = pg["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap();
+    assert!(
+        volumes.iter().any(|v| v["name"] == "postgres-data"
+            && v["persistentVolumeClaim"]["claimName"] == "litellm-postgres-data"),
+        "the owner's volume stays: {volumes:?}"
+    );
+    assert!(
+        !volumes.iter().any(|v| v["name"] == "data"),
+        "no second data volume"
+    );
+    object(&dir, db, "Service", "litellm-postgres");
+
+    // Redis: AUTH on from the Secret file; the owner's probe kept, given the password.
+    let rd = object(
+        &dir,
+        "k8s/apps/litellm-db/redis.yaml",
+        "Deployment",
+        "litellm-redis",
+    );
+    let c = container(&rd, "redis");
+    assert!(c.get("args").is_none() || c["args"].is_null());
+    assert!(
+        c["command"][2].as_str().unwrap().contains("requirepass"),
+        "{:?}",
+        c["command"]
+    );
+    assert_eq!(
+        script(&c["readinessProbe"]),
+        r#"export REDISCLI_AUTH="$(cat /run/secrets/redis/password)"; test "$(redis-cli -h 127.0.0.1 -p 6379 ping)" = "PONG""#
+    );
+    let pvc = object(
+        &dir,
+        "k8s/apps/litellm-db/redis.yaml",
+        "PersistentVolumeClaim",
+        "litellm-redis-data",
+    );
+    assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "5Gi");
+
+    // LiteLLM: where the owner put it, on the pinned chart from the template's source.
+    let hr = object(
+        &dir,
+        "k8s/apps/litellm/helmrelease.yaml",
+        "HelmRelease",
+        "litellm",
+    );
+    assert_eq!(hr["apiVersion"], "helm.toolkit.fluxcd.io/v2");
+    assert_eq!(hr["metadata"]["namespace"], "flux-system");
+    assert_eq!(hr["spec"]["targetNamespace"], "litellm");
+    assert!(hr["spec"].get("chart").is_none());
+    assert_eq!(hr["spec"]["chartRef"]["namespace"], "litellm");
+    assert_eq!(
+        hr["spec"]["values"]["proxyConfigMap"]["key"],
+        "proxy_server_config.yaml"
+    );
+    assert!(
+        hr["spec"]["values"].get("masterkeySecretName").is_none(),
+        "the chart's master key stays"
+    );
+    let oci = object(
+        &dir,
+        "k8s/apps/litellm/ocirepository.yaml",
+        "OCIRepository",
+        "litellm-helm",
+    );
+    assert_eq!(oci["spec"]["ref"]["tag"], "1.81.13");
+
+    // Files of the owner's layout that hold a template file's objects moved to its path,
+    // and the kustomization that lists them followed.
+    assert!(!after.contains_key("k8s/flux/litellm-db-kustomization.yaml"));
+    let flux = yaml_docs(&read(&dir, "k8s/flux/kustomization.yaml")).unwrap();
+    assert_eq!(
+        flux[0]["resources"],
+        serde_json::json!(["litellm-db.yaml", "litellm.yaml"])
+    );
+    let apps = yaml_docs(&read(&dir, "k8s/apps/litellm-db/kustomization.yaml")).unwrap();
+    assert_eq!(
+        apps[0]["resources"],
+        serde_json::json!([
+            "namespace.yaml",
+            "postgres.yaml",
+            "redis.yaml",
+            "networkpolicy.yaml",
+            "poddisruptionbudgets.yaml"
+        ])
+    );
+    // The owner's entry point stays the only one.
+    assert!(!after.contains_key("k8s/clusters/production/gateway.yaml"));
+    assert_eq!(
+        before["k8s/clusters/production/kustomization.yaml"],
+        after["k8s/clusters/production/kustomization.yaml"]
+    );
+    kustomize_builds(&dir);
+
+    // The audit passes everything a file can show; upgrade finds nothing to do.
+    let (code, statuses) = audit_statuses(&dir);
+    let open: Vec<_> = statuses
+        .iter()
+        .filter(|(_, s)| !matches!(s.as_str(), "pass" | "manual" | "not-applicable"))
+        .collect();
+    assert!(open.is_empty(), "{open:?}");
+    assert_eq!(code, 0);
+    let check = Run::new(["upgrade", &dir.display().to_string(), "--check"]).run();
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    // And adopt does not run twice.
+    let again = Run::new(["adopt", &dir.display().to_string(), "--yes"]);
+    again.refused(&["already has .ironplate.toml", "ironplate upgrade"]);
+}
+
+#[test]
+fn adopting_what_ironplate_made_changes_nothing_and_gives_the_same_lock() {
+    for preset in ["default", "example-org"] {
+        let repo = Repo::new(preset, &[]);
+        let before = repo.files();
+        let lock = repo.read(".ironplate.toml");
+        std::fs::remove_file(repo.path(".ironplate.toml")).unwrap();
+        let out = adopt(&repo.root, &["--yes", "--preset", preset]);
+        assert_eq!(out.code, 0, "{preset}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            repo.files(),
+            before,
+            "{preset}: adopt changed a file it made"
+        );
+        let parse = |t: &str| t.parse::<toml::Table>().unwrap();
+        assert_eq!(
+            parse(&repo.read(".ironplate.toml")),
+            parse(&lock),
+            "{preset}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_writes_nothing_and_shows_the_diffs() {
+    let (_tmp, dir) = copy_fixture("pre");
+    let before = tree(&dir);
+    let out = adopt(&dir, &["--dry-run", "--yes"]);
+    assert_eq!(tree(&dir), before);
+    assert!(
+        out.stdout.contains("would adopt (nothing written)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+++ b/k8s/apps/litellm-db/postgres.yaml"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("rename k8s/flux/litellm-kustomization.yaml => k8s/flux/litellm.yaml")
+            || out
+                .stdout
+                .contains("--- a/k8s/flux/litellm-kustomization.yaml"),
+        "{}",
+        out.stdout
+    );
+    let json = adopt(&dir, &["--dry-run", "--yes", "--format", "json"]);
+    let report: Json = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["written"], false);
+    assert!(
+        report["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["key"] == "namespace"
+                && a["source"] == "k8s/apps/litellm-db/namespace.yaml:1")
+    );
+    assert_eq!(tree(&dir), before);
+}
+
+#[test]
+fn refusals_write_nothing() {
+    // Not a folder, unknown --set key, a dirty git tree.
+    let (_tmp, dir) = copy_fixture("pre");
+    let before = tree(&dir);
+    Run::new([
+        "adopt",
+        &dir.join("README.md").display().to_string(),
+        "--yes",
+    ])
+    .refused(&["not a folder"]);
+    Run::new([
+        "adopt",
+        &dir.display().to_string(),
+        "--yes",
+        "--set",
+        "replicas=3",
+    ])
+    .refused(&["unknown question `replicas`", "litellm_replicas"]);
+    Run::new([
+        "adopt",
+        &dir.display().to_string(),
+        "--yes",
+        "--set",
+        "namespace=Bad_NS",
+    ])
+    .refused(&["namespace", "Bad_NS"]);
+    assert_eq!(tree(&dir), before);
+
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "hand-made"]);
+    std::fs::write(dir.join("notes.txt"), "wip\n").unwrap();
+    let snapshot = tree(&dir);
+    Run::new(["adopt", &dir.display().to_string(), "--yes"])
+        .refused(&["uncommitted changes", "notes.txt"]);
+    let now: BTreeMap<_, _> = tree(&dir)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".git/"))
+        .collect();
+    let then: BTreeMap<_, _> = snapshot
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".git/"))
+        .collect();
+    assert_eq!(now, then);
+    let out = adopt(&dir, &["--yes", "--allow-dirty"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(dir.join(".ironplate.toml").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_repo_is_refused_and_its_target_untouched() {
+    let (_tmp, dir) = copy_fixture("pre");
+    let outside = tempfile::TempDir::new().unwrap();
+    let target = outside.path().join("postgres.yaml");
+    std::fs::write(&target, "kind: Secret\n").unwrap();
+    std::fs::remove_file(dir.join("k8s/apps/litellm-db/postgres.yaml")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("k8s/apps/litellm-db/postgres.yaml")).unwrap();
+    let before = tree(&dir);
+    Run::new(["adopt", &dir.display().to_string(), "--yes"]).refused(&["symlink"]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kind: Secret\n");
+    assert_eq!(tree(&dir), before);
+    assert!(!dir.join(".ironplate.toml").exists());
+}
+
+#[test]
+fn a_manifest_that_does_not_parse_is_kept_with_the_templates_beside_it() {
+    let (_tmp, dir) = copy_fixture("pre");
+    let broken = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: litellm-redis\n";
+    std::fs::write(dir.join("k8s/apps/litellm-db/redis.yaml"), broken).unwrap();
+    let out = adopt(&dir, &["--yes"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(read(&dir, "k8s/apps/litellm-db/redis.yaml"), broken);
+    assert!(
+        dir.join("k8s/apps/litellm-db/redis.yaml.ironplate-theirs")
+            .is_file()
+    );
+    assert!(
+        out.stdout
+            .contains("kept             k8s/apps/litellm-db/redis.yaml")
+            && out.stdout.contains("your file is not valid YAML at line"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn organisation_policy_wins_over_what_the_repo_says() {
+    let (_tmp, dir) = copy_fixture("pre");
+    std::fs::write(
+        dir.join("SECURITY.md"),
+        "# Security\n\nMail psirt@owner.example.\n",
+    )
+    .unwrap();
+    let out = adopt(&dir, &["--yes", "--preset", "example-org"]);
+    assert!(
+        out.stdout
+            .contains("security_contact at SECURITY.md: locked by preset `example-org`"),
+        "{}",
+        out.stdout
+    );
+    let lock: toml::Table = read(&dir, ".ironplate.toml").parse().unwrap();
+    assert_ne!(
+        lock["answers"]["security_contact"].as_str(),
+        Some("psirt@owner.example")
+    );
+}
+
+#[test]
+fn the_post_snapshot_adopts_into_valid_objects() {
+    // The owners' own PDBs (minAvailable) and dependabot config (directory) meet the
+    // template's (maxUnavailable, directories): each object gets one of a pair, never both.
+    let (_tmp, dir) = copy_fixture("post");
+    let out = adopt(&dir, &["--yes"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for (path, bytes) in tree(&dir) {
+        if path.ends_with(".yaml") || path.ends_with(".yml") {
+            let text = String::from_utf8(bytes).unwrap();
+            let docs = yaml_docs(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            for d in docs.iter().filter(|d| d["kind"] == "PodDisruptionBudget") {
+                let spec = &d["spec"];
+                assert!(
+                    !(spec.get("minAvailable").is_some() && spec.get("maxUnavailable").is_some()),
+                    "{path}: {spec}"
+                );
+                assert_eq!(spec["maxUnavailable"], 1, "{path}: drain-safe");
+            }
+        }
+    }
+    let dependabot = yaml_docs(&read(&dir, ".github/dependabot.yml")).unwrap();
+    assert_eq!(dependabot.len(), 1);
+    for update in dependabot[0]["updates"].as_array().unwrap() {
+        assert!(
+            update.get("directory").is_none() || update.get("directories").is_none(),
+            "{update}"
+        );
+    }
+    // The owner's Redis read its password from an env var: now from the mounted file.
+    let rd = object(
+        &dir,
+        "k8s/apps/litellm-db/redis.yaml",
+        "Deployment",
+        "litellm-redis",
+    );
+    let c = container(&rd, "redis");
+    assert!(!env_names(c).contains(&"REDIS_PASSWORD"), "{c}");
+    assert!(
+        script(&c["readinessProbe"])
+            .starts_with(r#"export REDIS_PASSWORD="$(cat /run/secrets/redis/password)"; "#)
+    );
+    kustomize_builds(&dir);
+}
