@@ -118,6 +118,56 @@ def bench_pin_pass(runs):
     return added < 2
 
 
+FIXTURES = os.path.join(ROOT, "..", "shared", "fixtures", "real-repo")
+
+
+def bench_audit(runs):
+    """`audit` on the real repo's `post` snapshot, and checkov on the same tree in the same run."""
+    post = os.path.join(FIXTURES, "post")
+    if not os.path.isdir(post):
+        print("audit: ../shared/fixtures/real-repo/post not found; skipped")
+        return True
+    ok = bench("audit (real repo, post snapshot)", lambda tmp, run: [BIN, "audit", post], 15)
+    checkov = os.path.join(ROOT, "target", "validators", "py", "bin", "checkov")
+    if not os.path.exists(checkov):
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "install-validators.sh"),
+                        os.path.join(ROOT, "target", "validators")], check=True, stdout=subprocess.DEVNULL)
+    ours, theirs = [], []
+    for _ in range(max(3, runs // 10)):
+        ours.append(timed([BIN, "audit", post], dict(os.environ)))
+        start = time.perf_counter()
+        subprocess.run([checkov, "-d", ".", "--framework", "kubernetes", "github_actions", "secrets",
+                        "--quiet", "--compact", "--skip-download", "-o", "json"], cwd=post,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        theirs.append((time.perf_counter() - start) * 1000)
+    a, c = statistics.median(ours), statistics.median(theirs)
+    print(f"{'audit vs checkov, same tree, alternating':40} audit {a:.2f} ms, checkov {c:.0f} ms:"
+          f" checkov takes {c / a:.0f}x as long ({len(ours)} runs each)")
+    return ok
+
+
+def bench_adopt(runs):
+    """`adopt --yes` on fresh copies of the real hand-made repo (`pre`). No budget is named."""
+    pre = os.path.join(FIXTURES, "pre")
+    if not os.path.isdir(pre):
+        return True
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"))
+        samples = []
+        for i in range(runs + 3):
+            copy = os.path.join(tmp, f"run{i}")
+            subprocess.run(["cp", "-r", pre, copy], check=True)
+            subprocess.run(["chmod", "-R", "u+w", copy], check=True)
+            ms = timed([BIN, "adopt", copy, "--yes"], env)
+            if i >= 3:
+                samples.append(ms)
+            subprocess.run(["rm", "-rf", copy], check=True)
+        samples.sort()
+    print(f"{'adopt --yes (real repo, pre snapshot)':40} median {statistics.median(samples):6.2f} ms"
+          f"  min {samples[0]:6.2f}  max {samples[-1]:6.2f}  (no budget named, {runs} runs)")
+    return True
+
+
 def main():
     subprocess.run(["cargo", "build", "--quiet", "--release"], cwd=ROOT, check=True)
     ok = bench("new --preset default --yes",
@@ -128,6 +178,8 @@ def main():
     ok &= bench_upgrade("upgrade 0.1.0 -> current (default)", 0, 30, noop=False)
     ok &= bench_upgrade("upgrade 0.1.0 -> current, +10,000 owner files", 10_000, 150, noop=False)
     ok &= bench_pin_pass(RUNS)
+    ok &= bench_audit(RUNS)
+    ok &= bench_adopt(RUNS)
     sys.exit(0 if ok else 1)
 
 

@@ -46,4 +46,21 @@ Maintained by the platform team.' "$out/README.md"
     echo "$verdict" | grep -q 'validators: \([0-9]*\)/\1 clean' || status=1
   fi
 done
+# The real hand-made repo brought under ironplate: adopt, then the same verdict.
+pre=$root/../shared/fixtures/real-repo/pre
+if [ -d "$pre" ]; then
+  out=$work/adopted-pre
+  cp -r "$pre" "$out" && chmod -R u+w "$out"
+  echo "== adopted-pre (ironplate adopt --yes on ../shared/fixtures/real-repo/pre)"
+  XDG_CONFIG_HOME=$work/none "$bin" adopt "$out" --yes >/dev/null
+  rc=$?; [ "$rc" -le 1 ] || { echo "adopt failed ($rc)"; status=1; }
+  XDG_CONFIG_HOME=$work/none "$bin" audit "$out" >/dev/null || { echo "audit of the adopted repo fails"; status=1; }
+  XDG_CONFIG_HOME=$work/none "$bin" upgrade "$out" --check >/dev/null || { echo "upgrade --check after adopt: not up to date"; status=1; }
+  bash "$root/scripts/validate-repo.sh" "$out" "$PREFIX" || status=1
+  if [ -f "$shared/validate.sh" ]; then
+    verdict=$(bash "$shared/validate.sh" "$out" | tail -1)
+    echo "../shared/validators/validate.sh: $verdict"
+    echo "$verdict" | grep -q 'validators: \([0-9]*\)/\1 clean' || status=1
+  fi
+fi
 exit $status
