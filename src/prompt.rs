@@ -72,3 +72,14 @@ impl Prompter for InquirePrompter {
         }
     }
 }
+
+/// The terminal's prompter when prompts may run: stdin is a terminal and `--yes` is absent.
+/// Otherwise none, and a missing answer is an error instead of a wait for input.
+pub fn if_interactive(yes: bool, inquire: &mut InquirePrompter) -> Option<&mut dyn Prompter> {
+    use std::io::IsTerminal;
+    if !yes && std::io::stdin().is_terminal() {
+        Some(inquire)
+    } else {
+        None
+    }
+}

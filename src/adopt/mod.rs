@@ -9,7 +9,6 @@ pub mod harden;
 pub mod infer;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -20,7 +19,7 @@ use crate::error::{EXIT_ATTENTION, EXIT_OK, Error, Result};
 use crate::fsx;
 use crate::lock::{self, LOCK_FILE};
 use crate::preset;
-use crate::prompt::{InquirePrompter, Prompter};
+use crate::prompt::InquirePrompter;
 use crate::render::{self, RenderedTree};
 use crate::templates::{Ownership, TemplateSet};
 use crate::upgrade::merge;
@@ -100,13 +99,8 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
             .insert(found.key.clone(), found.value.clone());
         sources.insert(found.key.clone(), found.source.clone());
     }
-    let interactive = !opts.yes && std::io::stdin().is_terminal();
     let mut inquire = InquirePrompter;
-    let prompter: Option<&mut dyn Prompter> = if interactive {
-        Some(&mut inquire)
-    } else {
-        None
-    };
+    let prompter = crate::prompt::if_interactive(opts.yes, &mut inquire);
     let dir_name = crate::commands::new::dir_name(dir);
     let answers = answers::resolve(&templates, &layered, &given, None, prompter, &dir_name)?;
     let answer_sources: Vec<AnswerSource> = answers

@@ -1,7 +1,6 @@
 //! `ironplate new`: resolve answers, render in memory, then write the tree and the lock.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::answers::{self, Given};
@@ -9,7 +8,7 @@ use crate::error::{EXIT_OK, Error, Result};
 use crate::fsx;
 use crate::lock;
 use crate::preset;
-use crate::prompt::{InquirePrompter, Prompter};
+use crate::prompt::InquirePrompter;
 use crate::render::{self, RenderedTree};
 use crate::templates::TemplateSet;
 
@@ -82,13 +81,8 @@ pub fn run(opts: NewOptions) -> Result<u8> {
     let given = Given::from_cli(&templates, &opts.set, opts.answers_file.as_deref())?;
     check_target(&opts.dir, opts.force)?;
 
-    let interactive = !opts.yes && std::io::stdin().is_terminal();
     let mut inquire = InquirePrompter;
-    let prompter: Option<&mut dyn Prompter> = if interactive {
-        Some(&mut inquire)
-    } else {
-        None
-    };
+    let prompter = crate::prompt::if_interactive(opts.yes, &mut inquire);
     let answers = answers::resolve(
         &templates,
         &preset,

