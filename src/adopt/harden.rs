@@ -19,13 +19,16 @@ pub struct Merged {
 }
 
 /// What the merge needs to know beyond the two texts.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     /// The file's path in the repo (configs without `kind` are told apart by it).
     pub path: String,
     /// File names the adoption moves within a folder (old → new): kustomization `resources`
     /// entries follow them.
     pub renamed: BTreeMap<String, String>,
+    /// Whether the template's documents the owner lacks are appended (not when the owner's
+    /// file only holds some of a template file's objects, outside the template's layout).
+    pub add_missing: bool,
 }
 
 /// One document of a file: its text (leading comments included) and its parse.
@@ -174,7 +177,7 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
         }
     }
     for (i, t) in theirs.iter().enumerate() {
-        if used[i] {
+        if used[i] || !ctx.add_missing {
             continue;
         }
         match t.key() {
@@ -236,6 +239,8 @@ struct Merger<'a> {
     name: &'a str,
     ctx: &'a Context,
     notes: Vec<String>,
+    /// Paths the template's fields were added at, for the report.
+    added: Vec<String>,
 }
 
 impl<'a> Merger<'a> {
@@ -245,12 +250,14 @@ impl<'a> Merger<'a> {
             name,
             ctx,
             notes: Vec::new(),
+            added: Vec::new(),
         }
     }
 
     fn note(&mut self, text: impl Into<String>) {
+        let what = format!("{} {}", self.kind, self.name);
         self.notes
-            .push(format!("{} {}: {}", self.kind, self.name, text.into()));
+            .push(format!("{}: {}", what.trim_end(), text.into()));
     }
 
     fn rule(&self, path: &str) -> Rule {
@@ -334,6 +341,37 @@ impl<'a> Merger<'a> {
         if self.kind.is_empty() && self.ctx.path.ends_with("dependabot.yml") {
             dependabot_fixups(&mut merged);
         }
+        // Label and annotation keys are reported by their map, once.
+        let mut added: Vec<String> = Vec::new();
+        for path in &self.added {
+            let shown = ["labels", "annotations", "matchLabels"]
+                .iter()
+                .find_map(|m| {
+                    path.find(&format!(".{m}."))
+                        .map(|i| path[..i + 1 + m.len()].to_string())
+                })
+                .unwrap_or_else(|| path.clone());
+            let shown = shown
+                .strip_prefix("spec.template.spec.")
+                .map_or(shown.clone(), |p| format!("pod {p}"));
+            if !added.contains(&shown) {
+                added.push(shown);
+            }
+        }
+        if !added.is_empty() {
+            const SHOWN: usize = 8;
+            let mut list: Vec<String> = added.iter().take(SHOWN).cloned().collect();
+            if added.len() > SHOWN {
+                list.push(format!("{} more", added.len() - SHOWN));
+            }
+            let what = if self.kind.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", format!("{} {}", self.kind, self.name).trim_end())
+            };
+            self.notes
+                .insert(0, format!("{what}added {}", list.join(", ")));
+        }
         merged
     }
 
@@ -414,6 +452,7 @@ impl<'a> Merger<'a> {
                         continue;
                     }
                     let at = cursor.map_or(0, |i| i + 1);
+                    self.added.push(child);
                     entries.insert(at, x.clone());
                     cursor = Some(at);
                 }
@@ -453,6 +492,8 @@ impl<'a> Merger<'a> {
             if k.is_some() && o.items().iter().any(|i| id(i) == k) {
                 continue;
             }
+            self.added
+                .push(format!("{path}[{}]", k.unwrap_or_else(|| "…".into())));
             items.push(x.clone());
         }
         Node::Seq { items, at: o.pos() }
@@ -472,7 +513,8 @@ impl<'a> Merger<'a> {
             .filter_map(|i| i.str().map(str::to_string))
             .collect();
         for x in t.items() {
-            if x.str().is_some_and(|s| !have.contains(s)) {
+            if let Some(s) = x.str().filter(|s| !have.contains(*s)) {
+                self.added.push(format!("resources[{s}]"));
                 items.push(x.clone());
             }
         }
@@ -872,7 +914,11 @@ mod tests {
     use super::*;
 
     fn merge(o: &str, t: &str) -> Merged {
-        merge_file(o, t, &Context::default()).unwrap()
+        let ctx = Context {
+            add_missing: true,
+            ..Context::default()
+        };
+        merge_file(o, t, &ctx).unwrap()
     }
 
     #[test]
@@ -989,7 +1035,10 @@ spec:
     fn kustomization_resources_follow_renames_and_gain_the_template_ones() {
         let o = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a-kustomization.yaml\n  - mine.yaml\n";
         let t = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a.yaml\n  - b.yaml\n";
-        let mut ctx = Context::default();
+        let mut ctx = Context {
+            add_missing: true,
+            ..Context::default()
+        };
         ctx.renamed
             .insert("a-kustomization.yaml".into(), "a.yaml".into());
         let m = merge_file(o, t, &ctx).unwrap();

@@ -282,6 +282,7 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
     }
     let context_for = |path: &str| harden::Context {
         path: path.to_string(),
+        add_missing: true,
         renamed: renamed_in.get(folder(path)).cloned().unwrap_or_default(),
     };
     // A folder with the owner's kustomization.yaml and none from the template: kustomize
@@ -298,6 +299,9 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
         .collect();
 
     let mut entries = Vec::new();
+    // Owner files outside the template's layout that define a template file's objects: the
+    // template file merges into them where they are.
+    let mut hardened_elsewhere: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (path, file) in &theirs.files {
         let from = moved_from.get(path);
         let source: Option<OursFile> = match from {
@@ -312,6 +316,33 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             entry.remove = vec![f.clone()];
         }
         let Some(o) = source else {
+            // An object the owner already defines in a file of their own would be defined
+            // twice (two owners of one object in the cluster): that file does this one's job.
+            let theirs_keys = std::str::from_utf8(&file.contents)
+                .map(doc_keys)
+                .unwrap_or_default();
+            let elsewhere = owner_keys.iter().find(|(p, keys)| {
+                !template_paths.contains(**p)
+                    && !claimed.contains(**p)
+                    && keys
+                        .iter()
+                        .any(|k| !k.1.is_empty() && theirs_keys.contains(k))
+            });
+            if let Some((other, keys)) = elsewhere.filter(|_| is_yaml(path)) {
+                let (kind, name) = keys
+                    .iter()
+                    .find(|k| !k.1.is_empty() && theirs_keys.contains(k))
+                    .expect("found by this key");
+                entry.action = Action::NotAdded;
+                entry.note = format!(
+                    "not added: your {other} already defines {kind} {name} (hardened there)"
+                );
+                hardened_elsewhere
+                    .entry(other.to_string())
+                    .or_insert_with(|| file.contents.clone());
+                entries.push(entry);
+                continue;
+            }
             if owner_kustomized.contains(folder(path)) {
                 entry.action = Action::NotAdded;
                 entry.note = format!(
@@ -423,20 +454,84 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             continue;
         };
         let unix = text.replace("\r\n", "\n");
-        let Ok(m) = harden::merge_file(&unix, "", &context_for(path)) else {
+        let template = hardened_elsewhere
+            .get(*path)
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .unwrap_or("");
+        let context = harden::Context {
+            add_missing: false,
+            ..context_for(path)
+        };
+        let Ok(m) = harden::merge_file(&unix, template, &context) else {
             continue;
         };
         if m.text != unix {
             let mut e = Entry::new(path, Action::Hardened);
-            e.note = format!(
-                "{} (yours; not a template file, so not in the lock)",
-                m.notes.join("\n")
-            );
+            e.note = m.notes.join("\n");
+            e.note
+                .push_str("\n(yours, not a template file: not in the lock)");
             e.before = Some(text.as_bytes().to_vec());
             e.write = Some(merge::in_owner_endings(text.as_bytes(), m.text.as_bytes()));
             entries.push(e);
         }
     }
+    drop_kustomizations_of_missing_files(&mut entries, repo);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
+}
+
+/// A kustomization the plan would add that lists a file which will not exist (its template
+/// file was not added) would not build: it is not added either, and so on up.
+fn drop_kustomizations_of_missing_files(entries: &mut [Entry], repo: &Repo) {
+    loop {
+        let removed: BTreeSet<&str> = entries
+            .iter()
+            .flat_map(|e| e.remove.iter().map(String::as_str))
+            .collect();
+        let will_exist = |p: &str| {
+            entries
+                .iter()
+                .any(|e| e.path == p && (e.write.is_some() || e.before.is_some()))
+                || (repo.exists(p) && !removed.contains(p))
+        };
+        let broken = entries.iter().position(|e| {
+            e.action == Action::Added
+                && file_name(&e.path) == "kustomization.yaml"
+                && e.write.as_deref().is_some_and(|text| {
+                    missing_resource(text, folder(&e.path), &will_exist).is_some()
+                })
+        });
+        let Some(i) = broken else {
+            return;
+        };
+        let text = entries[i].write.clone().unwrap_or_default();
+        let missing =
+            missing_resource(&text, folder(&entries[i].path), &will_exist).unwrap_or_default();
+        entries[i].write = None;
+        entries[i].action = Action::NotAdded;
+        entries[i].note = format!("not added: it lists {missing}, which is not added");
+    }
+}
+
+/// The first file a kustomization lists that will not exist.
+fn missing_resource(
+    text: &[u8],
+    folder: &str,
+    will_exist: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let docs = crate::yaml::parse(std::str::from_utf8(text).ok()?).ok()?;
+    let resources = docs.first()?.get("resources")?;
+    resources
+        .items()
+        .iter()
+        .filter_map(|r| r.str())
+        .find_map(|r| {
+            let is_file = r.ends_with(".yaml") || r.ends_with(".yml");
+            let path = if folder.is_empty() {
+                r.to_string()
+            } else {
+                format!("{folder}/{r}")
+            };
+            (is_file && !r.contains("..") && !will_exist(&path)).then_some(path)
+        })
 }

@@ -461,3 +461,49 @@ fn the_post_snapshot_adopts_into_valid_objects() {
     );
     assert!(kustomize_builds(&dir) >= 3);
 }
+
+#[test]
+fn objects_the_owner_keeps_elsewhere_are_hardened_there_never_defined_twice() {
+    // The owner's Flux Kustomizations live in the cluster folder, not in k8s/flux.
+    let (_tmp, dir) = copy_fixture("pre");
+    let cluster = dir.join("k8s/clusters/production");
+    for f in [
+        "litellm-db-kustomization.yaml",
+        "litellm-kustomization.yaml",
+    ] {
+        std::fs::rename(dir.join("k8s/flux").join(f), cluster.join(f)).unwrap();
+    }
+    std::fs::remove_dir_all(dir.join("k8s/flux")).unwrap();
+    std::fs::write(
+        cluster.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - litellm-db-kustomization.yaml\n  - litellm-kustomization.yaml\n",
+    )
+    .unwrap();
+    let out = adopt(&dir, &["--yes"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("not added: your k8s/clusters/production/litellm-kustomization.yaml already defines Kustomization litellm"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("not added: it lists k8s/flux/litellm-db.yaml, which is not added"),
+        "{}",
+        out.stdout
+    );
+    assert!(!dir.join("k8s/flux").exists());
+    let ks = object(
+        &dir,
+        "k8s/clusters/production/litellm-kustomization.yaml",
+        "Kustomization",
+        "litellm",
+    );
+    assert_eq!(ks["spec"]["retryInterval"], "1m", "hardened where it is");
+    assert_eq!(ks["spec"]["path"], "./k8s/apps/litellm");
+    assert!(kustomize_builds(&dir) >= 3);
+    let (code, _) = audit_statuses(&dir);
+    assert_eq!(code, 0);
+    let check = Run::new(["upgrade", &dir.display().to_string(), "--check"]).run();
+    assert_eq!(check.code, 0, "{}", check.stdout);
+}
