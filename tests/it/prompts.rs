@@ -120,3 +120,48 @@ fn locked_answers_are_not_prompted_and_ctrl_c_writes_nothing() {
     p.exp_eof().unwrap();
     assert!(!dir.exists(), "cancelled: nothing written");
 }
+
+#[test]
+fn adopt_offers_what_the_repo_says_as_the_defaults() {
+    let (_tmp, dir) = crate::audit::copy_fixture("pre");
+    let config = tempfile::TempDir::new().unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.args(["adopt", dir.to_str().unwrap()])
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // The part-of label of the owner's Namespace, offered as the default.
+    p.exp_string("Project name").unwrap();
+    p.exp_string("litellm-hetzner-k8s-boilerplate").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Organisation name").unwrap();
+    p.send_line("Owner Org").unwrap();
+    for prompt in [
+        "GitHub organisation",
+        "Cluster name",
+        "Namespace for LiteLLM",
+        "Public host name",
+        "Namespace of the ingress",
+        "IngressClass",
+        "Hetzner location",
+        "Licence",
+        "E-mail for vulnerability reports",
+        "Code owners",
+    ] {
+        p.exp_string(prompt).unwrap();
+        p.send_line("").unwrap();
+    }
+    // The owner's model list, read from their proxy config.
+    p.exp_string("Models to serve").unwrap();
+    // The terminal wraps at 80 columns.
+    p.exp_string("(openai/gpt-4o-mini,claude-3-5-sonnet=anthropic/claude-3-5-son")
+        .unwrap();
+    p.send_control('c').unwrap();
+    p.exp_eof().unwrap();
+    assert!(
+        !dir.join(".ironplate.toml").exists(),
+        "cancelled: nothing written"
+    );
+    assert!(!dir.join("LICENSE").exists());
+}
