@@ -26,6 +26,45 @@ impl Answers {
     }
 }
 
+/// Identity answers still holding the example values of the built-in presets (example.com,
+/// Example Org): `KEY = VALUE` for each, so that a run can say to replace them.
+pub fn example_identity(answers: &Answers) -> Vec<String> {
+    const KEYS: [&str; 5] = [
+        "org_name",
+        "github_org",
+        "domain",
+        "security_contact",
+        "codeowners",
+    ];
+    KEYS.iter()
+        .filter_map(|key| {
+            let value = answers.get(key)?.to_string();
+            let lower = value.to_ascii_lowercase();
+            let example = [
+                "example.com",
+                "example.org",
+                "example.net",
+                "example org",
+                "example-org",
+            ]
+            .iter()
+            .any(|e| lower.contains(e));
+            example.then(|| format!("{key} = {value}"))
+        })
+        .collect()
+}
+
+/// The warning for [`example_identity`], or None when there is nothing to replace.
+pub fn example_identity_warning(answers: &Answers, how: &str) -> Option<String> {
+    let found = example_identity(answers);
+    (!found.is_empty()).then(|| {
+        format!(
+            "warning: example identity in use (replace it before you push; {how}): {}",
+            found.join(", ")
+        )
+    })
+}
+
 /// Answers given on the command line, already checked against the questions.
 #[derive(Debug, Default)]
 pub struct Given {

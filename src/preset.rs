@@ -367,7 +367,20 @@ pub fn did_you_mean(key: &str, templates: &TemplateSet) -> String {
         .map(|q| (edit_distance(key, &q.key), &q.key))
         .filter(|(d, _)| *d <= 3)
         .min()
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .map(|(_, k)| k.as_str())
+        // `replicas` -> `litellm_replicas`: a key that holds what was typed.
+        .or_else(|| {
+            let typed = key.to_ascii_lowercase();
+            let mut holding = templates
+                .questions
+                .iter()
+                .filter(|q| typed.len() >= 3 && q.key.contains(&typed));
+            match (holding.next(), holding.next()) {
+                (Some(q), None) => Some(q.key.as_str()),
+                _ => None,
+            }
+        })
+        .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
 }
 

@@ -142,6 +142,14 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
         }
     }
     let review = entries.iter().filter(|e| e.action == Action::Kept).count();
+    let how = if opts.dry_run {
+        "`--set KEY=VALUE` here"
+    } else {
+        "`ironplate upgrade --set KEY=VALUE`"
+    };
+    if let Some(warning) = answers::example_identity_warning(&answers, how) {
+        eprintln!("{warning}");
+    }
     let writes = !opts.dry_run;
     if writes {
         apply::apply(dir, &entries, &lock_text)?;

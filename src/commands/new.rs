@@ -105,6 +105,11 @@ pub fn run(opts: NewOptions) -> Result<u8> {
         preset.name,
         opts.dir.display()
     ));
+    if let Some(warning) =
+        answers::example_identity_warning(&answers, "`ironplate upgrade --set KEY=VALUE`")
+    {
+        eprintln!("{warning}");
+    }
     Ok(EXIT_OK)
 }
 

@@ -71,6 +71,15 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
     let prepared = prepare(&opts)?;
     let changed = prepared.changes();
     let conflicts = prepared.conflicts();
+    if let Some(why) = move_leaves_others_behind(&opts.dir, &prepared.entries) {
+        if writes {
+            return Err(Error::Refused {
+                dir: opts.dir.clone(),
+                reason: why,
+            });
+        }
+        eprintln!("warning: {why}");
+    }
     if writes && changed {
         apply::apply(&opts.dir, &prepared.entries, &prepared.lock_text)?;
     }
@@ -168,6 +177,55 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         entries,
         lock_text,
     })
+}
+
+/// A file moved to another folder (an answer such as `cluster_name` changed) out of a folder
+/// that keeps files ironplate does not own, such as the `flux-system/` that `flux bootstrap`
+/// wrote: Flux keeps syncing the old folder, and pruning what the moved Kustomization applied
+/// would delete the gateway, volumes included. Says what to do first.
+fn move_leaves_others_behind(dir: &Path, entries: &[Entry]) -> Option<String> {
+    let folder = |p: &str| {
+        p.rsplit_once('/')
+            .map_or(String::new(), |(f, _)| f.to_string())
+    };
+    let leaving: BTreeSet<&str> = entries
+        .iter()
+        .flat_map(|e| e.remove.iter().map(String::as_str))
+        .collect();
+    for e in entries {
+        let Some(from) = &e.from else { continue };
+        let (old, new) = (folder(from), folder(&e.path));
+        if old == new || e.write.is_none() {
+            continue;
+        }
+        let Ok(listing) = std::fs::read_dir(dir.join(&old)) else {
+            continue;
+        };
+        let mut others: Vec<String> = listing
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let rel = if old.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{old}/{name}")
+                };
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                (!leaving.contains(rel.as_str()))
+                    .then(|| if is_dir { format!("{name}/") } else { name })
+            })
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        others.sort();
+        return Some(format!(
+            "moving {from} to {} would leave {} behind in {old}/: Flux, still syncing {old}, would prune what {from} applies (the gateway, volumes included). Move those first and point Flux at {new} (e.g. `git mv {old}/flux-system {new}/` and `flux bootstrap ... --path={new}`), then upgrade",
+            e.path,
+            others.join(", ")
+        ));
+    }
+    None
 }
 
 /// BASE per lock path: contents when the lock's version and answers re-render to the recorded

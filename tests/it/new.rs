@@ -208,3 +208,40 @@ fn templates_versions_and_completions() {
     .refused(&["9.9.9", "0.1.0, 0.2.0"]);
     assert!(out.stdout.is_empty() && !dir.exists());
 }
+
+#[test]
+fn example_identity_is_called_out_until_replaced() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let out = Run::new(["new", tmp.path().join("a").to_str().unwrap(), "--yes"]).ok();
+    assert!(
+        out.stderr.contains("warning: example identity in use")
+            && out
+                .stderr
+                .contains("security_contact = security@example.com"),
+        "{}",
+        out.stderr
+    );
+    let out = Run::new([
+        "new",
+        tmp.path().join("b").to_str().unwrap(),
+        "--yes",
+        "--set",
+        "org_name=Acme Inc",
+        "--set",
+        "github_org=acme",
+        "--set",
+        "domain=llm.acme.io",
+        "--set",
+        "security_contact=security@acme.io",
+    ])
+    .ok();
+    assert!(!out.stderr.contains("example identity"), "{}", out.stderr);
+    // The code owners follow the GitHub organisation unless set.
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("b/.github/CODEOWNERS"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("* @acme/platform")
+    );
+}

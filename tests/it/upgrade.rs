@@ -293,6 +293,40 @@ fn an_answer_change_moves_the_cluster_folder_with_the_owners_edits() {
 }
 
 #[test]
+fn moving_the_cluster_folder_away_from_flux_system_is_refused() {
+    // `flux bootstrap` wrote flux-system/ beside gateway.yaml: moving gateway.yaml alone
+    // would make Flux prune the whole gateway.
+    let old = Old::new("default");
+    old.write(
+        "k8s/clusters/production/flux-system/gotk-sync.yaml",
+        "kind: Kustomization\n",
+    );
+    old.commit("bootstrapped");
+    let before = tree(&old.root);
+    let out = old.upgrade(&["--set", "cluster_name=staging"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    for needle in [
+        "flux-system/",
+        "prune",
+        "git mv k8s/clusters/production/flux-system",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    assert_eq!(tree(&old.root), before, "nothing written");
+    // Done as it says, the upgrade goes through.
+    std::fs::create_dir_all(old.path("k8s/clusters/staging")).unwrap();
+    std::fs::rename(
+        old.path("k8s/clusters/production/flux-system"),
+        old.path("k8s/clusters/staging/flux-system"),
+    )
+    .unwrap();
+    old.commit("flux-system moved");
+    let (code, report) = old.upgrade_json(&["--set", "cluster_name=staging"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(old.path("k8s/clusters/staging/gateway.yaml").exists());
+}
+
+#[test]
 fn both_adding_the_same_path_keeps_the_owners_file() {
     let old = Old::new("default");
     old.write(".github/pull_request_template.md", "Describe the change.\n");
