@@ -503,9 +503,18 @@ impl<'a> Merger<'a> {
         let mut items: Vec<Node> = o
             .items()
             .iter()
-            .map(|i| match i.str().and_then(|s| self.ctx.renamed.get(s)) {
-                Some(new) => Node::string(new.clone()),
-                None => i.clone(),
+            .map(|i| {
+                match i
+                    .str()
+                    .and_then(|s| self.ctx.renamed.get(s).map(|n| (s, n)))
+                {
+                    Some((old, new)) => {
+                        self.notes
+                            .push(format!("resources: {old} -> {new} (the file moved)"));
+                        Node::string(new.clone())
+                    }
+                    None => i.clone(),
+                }
             })
             .collect();
         let have: BTreeSet<String> = items

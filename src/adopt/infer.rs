@@ -376,6 +376,20 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
         );
         break;
     }
+    if let Some(text) = repo.texts.get("sonar-project.properties")
+        && let Some(org) = text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "sonar.organization").then(|| v.trim().to_string())
+        })
+    {
+        // SonarQube Cloud organisations are named after the GitHub organisation they import.
+        out.str(
+            templates,
+            "github_org",
+            &org,
+            "sonar-project.properties (sonar.organization)".into(),
+        );
+    }
     if let Some(text) = repo.texts.get("SECURITY.md")
         && let Some(email) = text
             .split(|c: char| c.is_whitespace() || "<>()[]`*,;".contains(c))

@@ -205,7 +205,12 @@ fn print_text(
     let _ = writeln!(out, "ironplate adopt: templates {version}, preset {preset}");
     let _ = writeln!(out, "answers:");
     for a in answers {
-        let _ = writeln!(out, "  {} = {}  ({})", a.key, a.value, a.source);
+        let value = if a.value.is_empty() {
+            "(none)"
+        } else {
+            &a.value
+        };
+        let _ = writeln!(out, "  {} = {value}  ({})", a.key, a.source);
     }
     for u in unusable {
         let _ = writeln!(out, "  not used: {u}");
@@ -483,9 +488,72 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             entries.push(e);
         }
     }
+    keep_the_charts_master_key(&mut entries);
+    note_unused_chart_sources(&mut entries, repo, &template_paths);
     drop_kustomizations_of_missing_files(&mut entries, repo);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
+}
+
+/// Adopt never switches a running LiteLLM to a new master key (it encrypted the stored
+/// credentials with the one it has): the template's example Secret for one is then not
+/// added either, nor its line in the docs' steps.
+fn keep_the_charts_master_key(entries: &mut [Entry]) {
+    let release_sets_key = entries.iter().any(|e| {
+        file_name(&e.path) == "helmrelease.yaml"
+            && e.write
+                .as_deref()
+                .or(e.before.as_deref())
+                .is_some_and(|t| String::from_utf8_lossy(t).contains("masterkeySecretName"))
+    });
+    if release_sets_key {
+        return;
+    }
+    for e in entries.iter_mut() {
+        if e.action == Action::Added && file_name(&e.path).starts_with("master-key-secret") {
+            e.action = Action::NotAdded;
+            e.write = None;
+            e.note = "not added: your HelmRelease keeps the chart's own master key".into();
+        }
+    }
+}
+
+/// The owner's HelmRepository that their HelmRelease took its chart from, before the
+/// template's chartRef replaced it: still applied, used by nothing ironplate knows of.
+fn note_unused_chart_sources(
+    entries: &mut Vec<Entry>,
+    repo: &Repo,
+    template_paths: &BTreeSet<&str>,
+) {
+    let replaced: Vec<(String, String)> = repo
+        .objects()
+        .filter(|d| d.kind() == "HelmRelease" && template_paths.contains(d.path.as_str()))
+        .filter(|d| d.node.str_at("spec.chart.spec.sourceRef.kind") == Some("HelmRepository"))
+        .filter_map(|d| {
+            let name = d.node.str_at("spec.chart.spec.sourceRef.name")?.to_string();
+            Some((name, d.name().to_string()))
+        })
+        .collect();
+    for (source, release) in replaced {
+        let Some(doc) = repo.objects().find(|d| {
+            d.kind() == "HelmRepository"
+                && d.name() == source
+                && !template_paths.contains(d.path.as_str())
+        }) else {
+            continue;
+        };
+        let note = format!(
+            "HelmRepository {source} is no longer used by HelmRelease {release}, which now takes its chart by chartRef: delete it (and its line in kustomization.yaml) once nothing else uses it"
+        );
+        match entries.iter_mut().find(|e| e.path == doc.path) {
+            Some(e) => e.note = format!("{}\n{note}", e.note).trim_start().to_string(),
+            None => {
+                let mut e = Entry::new(&doc.path, Action::Kept);
+                e.note = note;
+                entries.push(e);
+            }
+        }
+    }
 }
 
 /// A kustomization the plan would add that lists a file which will not exist (its template

@@ -50,7 +50,19 @@ pub fn run(opts: AuditOptions) -> Result<u8> {
         AuditFormat::Sarif => report::sarif(&judgement),
     };
     match &opts.output {
-        Some(path) => fsx::write_atomic(path, text.as_bytes(), false, fsx::Durability::Atomic)?,
+        Some(path) => {
+            fsx::write_atomic(path, text.as_bytes(), false, fsx::Durability::Atomic)?;
+            use checks::Status;
+            // On stderr: stdout stays empty for scripts that gave --output.
+            eprintln!(
+                "wrote {}: {} pass, {} fail, {} manual, {} not applicable",
+                path.display(),
+                judgement.count(Status::Pass),
+                judgement.count(Status::Fail),
+                judgement.count(Status::Manual),
+                judgement.count(Status::NotApplicable)
+            );
+        }
         None => output::print(&text)?,
     }
     Ok(if judgement.failed() {

@@ -65,9 +65,11 @@ fn check_target(dir: &Path, force: bool) -> Result<()> {
         Ok(_) => {
             let mut entries = fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
             if entries.next().is_some() && !force {
-                Err(refuse(
-                    "it is not empty (use --force to write into it; files ironplate does not render are left alone)",
-                ))
+                Err(refuse(if dir.join(crate::lock::LOCK_FILE).exists() {
+                    "it is already an ironplate repo: use `ironplate upgrade` to bring it to the current templates (your edits kept)"
+                } else {
+                    "it is not empty (a hand-made gateway repo? `ironplate adopt` brings it under ironplate, keeping your content; --force writes into it, overwriting the files ironplate renders)"
+                }))
             } else {
                 Ok(())
             }

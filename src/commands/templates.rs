@@ -6,6 +6,7 @@ use crate::templates::TemplateSet;
 
 pub fn versions(json: bool) -> Result<u8> {
     let versions = TemplateSet::versions()?;
+    let current = TemplateSet::current()?.version;
     if json {
         println!(
             "{}",
@@ -15,7 +16,13 @@ pub fn versions(json: bool) -> Result<u8> {
         output::print(
             &versions
                 .iter()
-                .map(|v| format!("{v}\n"))
+                .map(|v| {
+                    if *v == current {
+                        format!("{v} (current)\n")
+                    } else {
+                        format!("{v}\n")
+                    }
+                })
                 .collect::<String>(),
         )?;
     }

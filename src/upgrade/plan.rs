@@ -305,9 +305,9 @@ fn decide(
         return Entry {
             from: moved.then(|| base_path.to_string()),
             note: if template_changed {
-                "deleted by you; stays deleted (the template changed it since)".into()
+                "not on disk (you deleted it, or adopt did not add it); stays so (the template changed it since)".into()
             } else {
-                "deleted by you; stays deleted".into()
+                "not on disk (you deleted it, or adopt did not add it); stays so".into()
             },
             ..Entry::new(path, Action::KeptDeleted)
         };

@@ -304,6 +304,7 @@ fn json_sarif_and_markdown_shapes() {
     .run();
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("fail"), "a summary: {}", out.stderr);
     let sarif: Json = serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
