@@ -35,6 +35,7 @@ pub fn judge(dir: &Path, repo: &Repo) -> Judgement<'static> {
     let results = CHECKS.iter().map(|c| (c, (c.run)(&facts))).collect();
     Judgement {
         repository: repository_name(dir),
+        has_lock: repo.exists(crate::lock::LOCK_FILE),
         date: today(),
         stack: stack(repo),
         results,

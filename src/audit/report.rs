@@ -8,12 +8,23 @@ use crate::audit::repo::Evidence;
 
 pub struct Judgement<'a> {
     pub repository: String,
+    /// Whether the repo has ironplate's lock: a finding ironplate can fix is fixed by
+    /// `upgrade` there, by `adopt` in a repo without one.
+    pub has_lock: bool,
     pub date: String,
     pub stack: Vec<&'static str>,
     pub results: Vec<(&'a Check, Outcome)>,
 }
 
 impl Judgement<'_> {
+    /// The verb that fixes a check's findings in this repo.
+    pub fn fix(&self, check: &Check) -> &'static str {
+        match (check.fix, self.has_lock) {
+            (crate::audit::checks::Fix::Upgrade, false) => "adopt",
+            (fix, _) => fix.as_str(),
+        }
+    }
+
     pub fn section_status(&self, section: Section) -> Status {
         if self
             .results
@@ -86,11 +97,7 @@ pub fn markdown(j: &Judgement) -> String {
             };
             let suffix = match outcome.status {
                 Status::Pass => String::new(),
-                Status::Fail => format!(
-                    " ({}, fix: {})",
-                    check.severity.as_str(),
-                    check.fix.as_str()
-                ),
+                Status::Fail => format!(" ({}, fix: {})", check.severity.as_str(), j.fix(check)),
                 Status::Manual => format!(
                     " (manual: {})",
                     outcome.note.as_deref().unwrap_or("not judged from files")
@@ -136,7 +143,7 @@ pub fn json(j: &Judgement) -> String {
                         "title": check.title,
                         "status": outcome.status.as_str(),
                         "severity": check.severity.as_str(),
-                        "fix": check.fix.as_str(),
+                        "fix": j.fix(check),
                         "evidence": outcome.evidence.iter().map(evidence_json).collect::<Vec<_>>(),
                     });
                     if let Some(note) = &outcome.note {
@@ -207,7 +214,7 @@ pub fn sarif(j: &Judgement) -> String {
                 "properties": {
                     "tags": ["security", check.section.id()],
                     "security-severity": security_severity(check.severity),
-                    "fix": check.fix.as_str(),
+                    "fix": j.fix(check),
                 },
             })
         })
