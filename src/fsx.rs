@@ -193,16 +193,53 @@ impl Transaction {
         Ok(())
     }
 
-    /// Renames every staged file into place, in staging order.
+    /// Renames every staged file into place, in staging order. Each file it replaces is
+    /// first kept as a hard link beside it, so that when a rename fails (a file made
+    /// immutable, a full disk) every file already renamed is put back: the tree is as it was.
     pub fn commit(mut self) -> Result<()> {
         let staged = std::mem::take(&mut self.staged);
+        let mut placed: Vec<(&Path, Option<PathBuf>)> = Vec::new();
         for (i, (tmp, target)) in staged.iter().enumerate() {
+            let backup = target.with_file_name(format!(
+                ".{}.ironplate-old",
+                target
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+            let _ = fs::remove_file(&backup);
+            let kept = fs::symlink_metadata(target)
+                .is_ok()
+                .then(|| fs::hard_link(target, &backup).ok().map(|()| backup))
+                .flatten();
             if let Err(e) = fs::rename(tmp, target) {
                 for (rest, _) in &staged[i..] {
                     let _ = fs::remove_file(rest);
                 }
+                if let Some(b) = &kept {
+                    let _ = fs::remove_file(b);
+                }
+                for (done, old) in placed.iter().rev() {
+                    match old {
+                        Some(old) => {
+                            let _ = fs::rename(old, done);
+                        }
+                        None => {
+                            let _ = fs::remove_file(done);
+                        }
+                    }
+                }
+                for dir in self.created_dirs.iter().rev() {
+                    let _ = fs::remove_dir(dir);
+                }
                 self.done = true;
                 return Err(Error::io("cannot write", target, e));
+            }
+            placed.push((target, kept));
+        }
+        for (_, old) in &placed {
+            if let Some(old) = old {
+                let _ = fs::remove_file(old);
             }
         }
         self.done = true;

@@ -131,17 +131,27 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
     let inputs = render::Inputs::new(&templates, &preset);
     let theirs = render::render(&templates, &answers, &inputs)?;
     let entries = plan(dir, &repo, &theirs)?;
-    let lock_text = lock::render(&templates.version, &inputs, &answers, &theirs);
+    // A managed file kept as the owner's (their LICENSE) is theirs from now on: recorded as
+    // merged, so that no upgrade forces the template's text over it.
+    let mut recorded = theirs.clone();
+    for e in entries.iter().filter(|e| e.action == Action::Kept) {
+        if let Some(f) = recorded.files.get_mut(&e.path) {
+            f.ownership = Ownership::Merged;
+        }
+    }
+    let lock_text = lock::render(&templates.version, &inputs, &answers, &recorded);
     for e in &entries {
         fsx::safe_join(dir, &e.path)?;
-        if e.sidecar.is_some() {
-            fsx::safe_join(dir, &format!("{}{SIDECAR_SUFFIX}", e.path))?;
-        }
         for r in &e.remove {
             fsx::safe_join(dir, r)?;
         }
     }
+    apply::check_sidecars(dir, &entries)?;
     let review = entries.iter().filter(|e| e.action == Action::Kept).count();
+    let writes = !opts.dry_run;
+    if writes {
+        apply::apply(dir, &entries, &lock_text)?;
+    }
     let how = if opts.dry_run {
         "`--set KEY=VALUE` here"
     } else {
@@ -149,10 +159,6 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
     };
     if let Some(warning) = answers::example_identity_warning(&answers, how) {
         eprintln!("{warning}");
-    }
-    let writes = !opts.dry_run;
-    if writes {
-        apply::apply(dir, &entries, &lock_text)?;
     }
     if opts.json {
         let json = JsonReport {
@@ -426,7 +432,7 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             },
             Ownership::Managed => kept_beside(
                 entry,
-                "managed by the template: the next `ironplate upgrade` replaces it with the template's unless a preset declares it otherwise",
+                "it differs from the template's; recorded as yours (merged), so upgrade never replaces it",
             ),
             Ownership::Merged => {
                 let texts = (

@@ -40,6 +40,31 @@ pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
     )
 }
 
+/// A `PATH.ironplate-theirs` the plan would write where a different file of that name
+/// already is (the owner's, or one from an earlier run not yet read): refused, never
+/// overwritten.
+pub fn check_sidecars(dir: &Path, entries: &[Entry]) -> Result<()> {
+    for e in entries {
+        let Some(theirs) = &e.sidecar else { continue };
+        let rel = format!("{}{SIDECAR_SUFFIX}", e.path);
+        let path = fsx::safe_join(dir, &rel)?;
+        match fs::read(&path) {
+            Ok(existing) if existing == *theirs => {}
+            Ok(_) => {
+                return Err(Error::Refused {
+                    dir: dir.to_path_buf(),
+                    reason: format!(
+                        "{rel} exists and is not what ironplate would write there: read it, then move or delete it, and run again"
+                    ),
+                });
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(Error::io("cannot read", &path, err)),
+        }
+    }
+    Ok(())
+}
+
 /// Removes folders emptied by a removal, up to (not including) `dir`.
 fn remove_empty_parents(dir: &Path, file: &Path) {
     let mut cur = file.parent();

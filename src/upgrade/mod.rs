@@ -18,7 +18,7 @@ use crate::fsx;
 use crate::lock::{self, Lock, sha256_hex};
 use crate::preset::{self, Preset};
 use crate::render::{self, Inputs, RenderedTree};
-use crate::templates::TemplateSet;
+use crate::templates::{Ownership, TemplateSet};
 use plan::{BaseFile, ConflictMode, Entry, OursFile, PlanInput};
 
 pub struct UpgradeOptions {
@@ -138,7 +138,19 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         &dir_name,
     )?;
     let inputs = Inputs::new(&templates, &preset);
-    let theirs = render::render(&templates, &answers, &inputs)?;
+    let mut theirs = render::render(&templates, &answers, &inputs)?;
+    // A managed file that `adopt` kept as the owner's (their LICENSE) is recorded as merged:
+    // upgrade never forces the template's over it.
+    for (path, file) in theirs.files.iter_mut() {
+        if file.ownership == Ownership::Managed
+            && lock
+                .files
+                .get(path)
+                .is_some_and(|l| l.ownership == Ownership::Merged)
+        {
+            file.ownership = Ownership::Merged;
+        }
+    }
     let base = rebuild_base(&lock, &dir_name);
     let renames = renames_since(&lock.template_version)?;
 
@@ -163,10 +175,8 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         take_template_pins: opts.take_template_pins,
     });
     // Every path the plan writes or removes must be safe, before the first write.
-    for e in &entries {
-        if e.sidecar.is_some() {
-            fsx::safe_join(dir, &format!("{}{}", e.path, plan::SIDECAR_SUFFIX))?;
-        }
+    if !opts.dry_run && !opts.check {
+        apply::check_sidecars(dir, &entries)?;
     }
     let lock_text = lock::update(&lock, &templates.version, &inputs, &answers, &theirs);
     Ok(Prepared {
@@ -298,6 +308,15 @@ pub(crate) fn read_ours(
     let mut out = BTreeMap::new();
     for rel in paths {
         let path = fsx::safe_join(dir, rel)?;
+        // A FIFO would block the read, a device never end it: only regular files are read.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(Error::Refused {
+                dir: dir.to_path_buf(),
+                reason: format!(
+                    "{rel} is not a regular file (a folder, FIFO or device where ironplate keeps a file)"
+                ),
+            });
+        }
         let file = match std::fs::read(&path) {
             Ok(bytes) => Some(OursFile {
                 executable: is_executable(&path),

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use std::process::Command;
+
 use serde_json::Value as Json;
 
 use crate::audit::copy_fixture;
@@ -506,4 +508,71 @@ fn objects_the_owner_keeps_elsewhere_are_hardened_there_never_defined_twice() {
     assert_eq!(code, 0);
     let check = Run::new(["upgrade", &dir.display().to_string(), "--check"]).run();
     assert_eq!(check.code, 0, "{}", check.stdout);
+}
+
+#[test]
+fn what_would_be_overwritten_or_block_is_refused_and_a_failed_write_rolls_back() {
+    // An owner's file where ironplate would put the template's version beside theirs.
+    let (_tmp, dir) = copy_fixture("pre");
+    std::fs::write(dir.join("README.md.ironplate-theirs"), "my notes\n").unwrap();
+    let before = tree(&dir);
+    Run::new(["adopt", dir.to_str().unwrap(), "--yes"])
+        .refused(&["README.md.ironplate-theirs exists"]);
+    assert_eq!(tree(&dir), before);
+
+    // A FIFO where ironplate keeps a file: refused at once, never a hang.
+    #[cfg(unix)]
+    {
+        let (_tmp, dir) = copy_fixture("pre");
+        let status = Command::new("mkfifo")
+            .arg(dir.join("SECURITY.md"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Run::new(["adopt", dir.to_str().unwrap(), "--yes"])
+            .refused(&["SECURITY.md is not a regular file"]);
+    }
+
+    // A write that fails half-way (a file made immutable, which only root can do and
+    // undo): every file already written is put back.
+    let (_tmp, dir) = copy_fixture("pre");
+    let before = tree(&dir);
+    let pinned = dir.join("k8s/apps/litellm-db/redis.yaml");
+    let immutable = Command::new("chattr").arg("+i").arg(&pinned).status();
+    if immutable.is_ok_and(|s| s.success()) {
+        let out = adopt(&dir, &["--yes"]);
+        let _ = Command::new("chattr").arg("-i").arg(&pinned).status();
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("redis.yaml"), "{}", out.stderr);
+        assert_eq!(tree(&dir), before, "rolled back");
+        assert!(
+            !dir.join(".github").exists(),
+            "folders it made are gone too"
+        );
+    } else {
+        eprintln!("chattr +i not available here: the rollback case is not exercised");
+    }
+}
+
+#[test]
+fn a_licence_kept_as_the_owners_is_never_replaced_by_upgrade() {
+    let (_tmp, dir) = copy_fixture("pre");
+    let licence = "MIT License\n\nCopyright (c) 2019-2024 Acme Widgets GmbH\n\nPermission is hereby granted, free of charge, to any person obtaining a copy.\n";
+    std::fs::write(dir.join("LICENSE"), licence).unwrap();
+    let out = adopt(&dir, &["--yes", "--preset", "example-org"]);
+    assert!(
+        out.stdout
+            .contains("org_name = Acme Widgets GmbH  (LICENSE (copyright line))"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("kept             LICENSE"),
+        "{}",
+        out.stdout
+    );
+    let check = Run::new(["upgrade", dir.to_str().unwrap(), "--check"]).run();
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    Run::new(["upgrade", dir.to_str().unwrap(), "--allow-dirty"]).ok();
+    assert_eq!(read(&dir, "LICENSE"), licence);
 }
