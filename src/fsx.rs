@@ -56,14 +56,39 @@ pub enum Durability {
     Synced,
 }
 
-/// The temporary sibling a write goes through. A fixed name: a run killed mid-write leaves at
-/// most this file, which the rerun replaces.
-fn temp_path(target: &Path) -> PathBuf {
+/// Suffixes of the hidden siblings a write goes through (`.NAME.SUFFIX`): the staged new
+/// file, and the old one kept for a rollback until every rename of a transaction is done.
+const TEMP_SUFFIX: &str = "ironplate-tmp";
+const BACKUP_SUFFIX: &str = "ironplate-old";
+
+/// A hidden sibling of `target`. Fixed names: a run killed mid-write leaves at most these,
+/// which the rerun replaces or sweeps ([`remove_leftovers`]).
+fn sibling(target: &Path, suffix: &str) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}.ironplate-tmp"))
+    target.with_file_name(format!(".{name}.{suffix}"))
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    sibling(target, TEMP_SUFFIX)
+}
+
+/// Removes what a killed write of `rel` may have left beside it (its staged copy, its
+/// rollback copy). Only these two names are touched: nothing else of the owner's is walked.
+pub fn remove_leftovers(root: &Path, rel: &str) -> Result<()> {
+    let target = safe_join(root, rel)?;
+    for suffix in [TEMP_SUFFIX, BACKUP_SUFFIX] {
+        let path = sibling(&target, suffix);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {
+                fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes a new file that is never reached through a symlink: any stale entry at `path`
@@ -200,13 +225,7 @@ impl Transaction {
         let staged = std::mem::take(&mut self.staged);
         let mut placed: Vec<(&Path, Option<PathBuf>)> = Vec::new();
         for (i, (tmp, target)) in staged.iter().enumerate() {
-            let backup = target.with_file_name(format!(
-                ".{}.ironplate-old",
-                target
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            ));
+            let backup = sibling(target, BACKUP_SUFFIX);
             let _ = fs::remove_file(&backup);
             let kept = fs::symlink_metadata(target)
                 .is_ok()

@@ -12,6 +12,11 @@ use crate::fsx::{self, Durability, Transaction};
 use crate::lock::LOCK_FILE;
 
 pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
+    // A run killed mid-apply may have left staged or rollback copies beside any path, also
+    // beside one that is already up to date and so is not written again now.
+    for entry in entries {
+        fsx::remove_leftovers(dir, &entry.path)?;
+    }
     let mut tx = Transaction::new(dir, Durability::Synced);
     for entry in entries {
         if let Some(contents) = &entry.write {

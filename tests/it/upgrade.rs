@@ -569,6 +569,29 @@ fn missing_or_corrupt_lock_is_refused() {
 }
 
 #[test]
+fn copies_a_killed_run_left_beside_owned_files_are_swept_by_the_rerun() {
+    // A kill between two renames leaves the rollback copy of every file already replaced
+    // (those are up to date now, so the rerun does not write them again) and the staged
+    // copies of the rest. `.gitignore` and the README are unchanged by 0.1.0 -> current.
+    let old = Old::new("default");
+    let left = [
+        ".github/.CODEOWNERS.ironplate-old",
+        ".github/.CODEOWNERS.ironplate-tmp",
+        "..gitignore.ironplate-old",
+        "k8s/apps/litellm-db/.redis.yaml.ironplate-tmp",
+    ];
+    for rel in left {
+        old.write(rel, "left by a killed run\n");
+    }
+    old.write(".notes.ironplate-old", "the owner's own file\n");
+    assert_eq!(old.upgrade(&["--allow-dirty"]).code, 0);
+    for rel in left {
+        assert!(!old.path(rel).exists(), "{rel} left behind");
+    }
+    assert_eq!(old.read(".notes.ironplate-old"), "the owner's own file\n");
+}
+
+#[test]
 fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
     use std::collections::BTreeMap;
     // The result of an uninterrupted run, to compare against.
@@ -605,8 +628,8 @@ fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
             .collect();
         let mut touched = false;
         for (path, bytes) in &now {
-            if path.contains(".ironplate-tmp") {
-                touched = true; // a staged write the kill interrupted
+            if path.ends_with(".ironplate-tmp") || path.ends_with(".ironplate-old") {
+                touched = true; // a staged write or a rollback copy the kill interrupted
                 continue;
             }
             let was = start.get(path);
