@@ -503,6 +503,7 @@ pub fn scalar_text(s: &str) -> String {
     };
     let starts_ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
         || s.starts_with("./")
+        || s.starts_with("../")
         || (s.starts_with('-') && s[1..].starts_with(|c: char| c.is_ascii_alphabetic()));
     // Quantities and durations such as 500m, 20Gi, 10m: digits then letters only.
     let digits = s.trim_start_matches(|c: char| c.is_ascii_digit());

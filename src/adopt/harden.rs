@@ -23,12 +23,36 @@ pub struct Merged {
 pub struct Context {
     /// The file's path in the repo (configs without `kind` are told apart by it).
     pub path: String,
-    /// File names the adoption moves within a folder (old → new): kustomization `resources`
-    /// entries follow them.
+    /// Files the adoption moves (repo paths, old → new): kustomization `resources` entries
+    /// that name them, from any folder, follow them.
     pub renamed: BTreeMap<String, String>,
     /// Whether the template's documents the owner lacks are appended (not when the owner's
     /// file only holds some of a template file's objects, outside the template's layout).
     pub add_missing: bool,
+}
+
+impl Context {
+    /// A kustomization entry (relative to this file's folder) naming a moved file: the
+    /// entry that names it at its new path.
+    pub fn moved(&self, entry: &str) -> Option<String> {
+        let folder = self.path.rsplit_once('/').map_or("", |(f, _)| f);
+        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+        for part in entry.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        let new = self.renamed.get(&parts.join("/"))?;
+        let new_name = new.rsplit('/').next().unwrap_or(new);
+        Some(match entry.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{new_name}"),
+            None => new_name.to_string(),
+        })
+    }
 }
 
 /// One document of a file: its text (leading comments included) and its parse.
@@ -128,23 +152,31 @@ pub fn same(a: &Node, b: &Node) -> bool {
 pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, String> {
     let ours = chunks(owner, "your file")?;
     let theirs = chunks(template, "the template")?;
+    let pairs = pair_documents(&ours, &theirs);
     let mut used = vec![false; theirs.len()];
+    for t in pairs.iter().flatten() {
+        used[*t] = true;
+    }
     let mut out: Vec<String> = Vec::new();
     let mut notes = Vec::new();
-    for chunk in &ours {
+    for (chunk, pair) in ours.iter().zip(&pairs) {
         let (Some(node), Some(key)) = (&chunk.node, chunk.key()) else {
             out.push(chunk.text.clone());
             continue;
         };
-        let counterpart = theirs
-            .iter()
-            .enumerate()
-            .find(|(i, t)| !used[*i] && t.key().as_ref() == Some(&key));
-        let merged = match counterpart {
-            Some((i, t)) => {
-                used[i] = true;
+        let merged = match pair.map(|i| &theirs[i]) {
+            Some(t) => {
+                let t_node = t.node.as_ref().expect("paired documents parse");
+                let t_key = t.key().unwrap_or_default();
                 let mut m = Merger::new(&key.0, &key.1, ctx);
-                let merged = m.doc(node, t.node.as_ref().expect("keyed"));
+                m.cross_kind = t_key.0 != key.0;
+                if t_key != key {
+                    m.note(format!(
+                        "hardened as the template's {} {} (the one of its kind here)",
+                        t_key.0, t_key.1
+                    ));
+                }
+                let merged = m.doc(node, t_node);
                 notes.extend(m.notes);
                 merged
             }
@@ -157,9 +189,12 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
                     && let Some(Node::Seq { items, .. }) = node.get_mut("resources")
                 {
                     for item in items.iter_mut() {
-                        if let Some(new) = item.str().and_then(|s| ctx.renamed.get(s)) {
-                            notes.push(format!("resources: {} -> {new}", item.str().unwrap_or("")));
-                            *item = Node::string(new.clone());
+                        if let Some(new) = item.str().and_then(|s| ctx.moved(s)) {
+                            notes.push(format!(
+                                "resources: {} -> {new} (the file moved)",
+                                item.str().unwrap_or("")
+                            ));
+                            *item = Node::string(new);
                         }
                     }
                 }
@@ -176,13 +211,42 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
             ));
         }
     }
+    // Kinds a file holds one of per role: the owner's (paired above, or their own design)
+    // stands; a second one would be a second database, volume or Service.
+    const ONE_PER_ROLE: [&str; 5] = [
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Service",
+        "PersistentVolumeClaim",
+    ];
+    let merged_text = out.join("\n");
     for (i, t) in theirs.iter().enumerate() {
         if used[i] || !ctx.add_missing {
             continue;
         }
-        match t.key() {
-            Some((kind, name)) if !kind.is_empty() => notes.push(format!("added {kind} {name}")),
-            _ => notes.push("added a document of the template's".into()),
+        let (kind, name) = t.key().unwrap_or_default();
+        let owner_has_kind = ours.iter().any(|o| {
+            o.key().is_some_and(|(k, _)| {
+                k == kind || (WORKLOADS.contains(&k.as_str()) && WORKLOADS.contains(&kind.as_str()))
+            })
+        });
+        if ONE_PER_ROLE.contains(&kind.as_str()) && owner_has_kind {
+            notes.push(format!(
+                "the template's {kind} {name} not added: your file has its own"
+            ));
+            continue;
+        }
+        // A volume claim nothing mounts would only cost a volume.
+        if kind == "PersistentVolumeClaim" && !merged_text.contains(&format!("claimName: {name}")) {
+            notes.push(format!(
+                "the template's {kind} {name} not added: no pod here mounts it"
+            ));
+            continue;
+        }
+        match kind.as_str() {
+            "" => notes.push("added a document of the template's".into()),
+            _ => notes.push(format!("added {kind} {name}")),
         }
         out.push(t.text.clone());
     }
@@ -198,6 +262,51 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
         .collect::<Vec<_>>()
         .join("---\n");
     Ok(Merged { text, notes })
+}
+
+/// For each owner document, the template document it merges with: the same kind and name;
+/// else the one left of its kind on both sides (a Service named `pg` is the template's
+/// `litellm-postgres`); else, among workloads, the one left on both sides (a StatefulSet the
+/// owner runs where the template has a Deployment).
+fn pair_documents(ours: &[Chunk], theirs: &[Chunk]) -> Vec<Option<usize>> {
+    let mut pairs: Vec<Option<usize>> = vec![None; ours.len()];
+    let mut taken = vec![false; theirs.len()];
+    for (i, o) in ours.iter().enumerate() {
+        let Some(key) = o.key() else { continue };
+        if let Some(j) =
+            (0..theirs.len()).find(|j| !taken[*j] && theirs[*j].key().as_ref() == Some(&key))
+        {
+            pairs[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    let alone = |pairs: &[Option<usize>], taken: &[bool], fits: &dyn Fn(&str) -> bool| {
+        let o: Vec<usize> = (0..ours.len())
+            .filter(|i| pairs[*i].is_none() && ours[*i].key().is_some_and(|(k, _)| fits(&k)))
+            .collect();
+        let t: Vec<usize> = (0..theirs.len())
+            .filter(|j| !taken[*j] && theirs[*j].key().is_some_and(|(k, _)| fits(&k)))
+            .collect();
+        match (o.as_slice(), t.as_slice()) {
+            ([i], [j]) => Some((*i, *j)),
+            _ => None,
+        }
+    };
+    let kinds: BTreeSet<String> = ours.iter().filter_map(|o| o.key().map(|k| k.0)).collect();
+    for kind in kinds
+        .iter()
+        .filter(|k| !k.is_empty() && *k != "Kustomization")
+    {
+        if let Some((i, j)) = alone(&pairs, &taken, &|k: &str| k == kind) {
+            pairs[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    if let Some((i, j)) = alone(&pairs, &taken, &|k: &str| WORKLOADS.contains(&k)) {
+        pairs[i] = Some(j);
+        taken[j] = true;
+    }
+    pairs
 }
 
 /// Flux APIs the audit calls deprecated whose current version takes the same fields.
@@ -241,6 +350,13 @@ struct Merger<'a> {
     notes: Vec<String>,
     /// Paths the template's fields were added at, for the report.
     added: Vec<String>,
+    /// Owner's values the template's replaced (`path: yours -> template's`), for the report.
+    changed: Vec<String>,
+    /// The owner's object is of another kind than the template's (a StatefulSet hardened by
+    /// the template's Deployment): only metadata and the pod template merge.
+    cross_kind: bool,
+    /// Owner container name -> the template container it merged with.
+    containers: BTreeMap<String, String>,
 }
 
 impl<'a> Merger<'a> {
@@ -251,6 +367,9 @@ impl<'a> Merger<'a> {
             ctx,
             notes: Vec::new(),
             added: Vec::new(),
+            changed: Vec::new(),
+            cross_kind: false,
+            containers: BTreeMap::new(),
         }
     }
 
@@ -266,6 +385,17 @@ impl<'a> Merger<'a> {
             path.ends_with(&format!("containers[].{field}"))
                 || path.ends_with(&format!("initContainers[].{field}"))
         };
+        if self.cross_kind {
+            if path == "apiVersion" {
+                return Rule::Owner;
+            }
+            if path.starts_with("spec.")
+                && !path.starts_with("spec.template")
+                && path != "spec.selector"
+            {
+                return Rule::NeverAdd;
+            }
+        }
         match path {
             "apiVersion" => return Rule::Template,
             "metadata.name" | "metadata.namespace" => return Rule::Owner,
@@ -338,6 +468,9 @@ impl<'a> Merger<'a> {
         if self.kind == "PodDisruptionBudget" {
             self.pdb_fixups(&mut merged, o, t);
         }
+        if self.kind == "ConfigMap" {
+            self.config_includes(&mut merged, t);
+        }
         if self.kind.is_empty() && self.ctx.path.ends_with("dependabot.yml") {
             dependabot_fixups(&mut merged);
         }
@@ -358,6 +491,17 @@ impl<'a> Merger<'a> {
                 added.push(shown);
             }
         }
+        if !self.changed.is_empty() {
+            let what = format!("{} {}", self.kind, self.name);
+            self.notes.insert(
+                0,
+                format!(
+                    "{}: yours replaced by the template's hardening: {}",
+                    what.trim_end(),
+                    self.changed.join(", ")
+                ),
+            );
+        }
         if !added.is_empty() {
             const SHOWN: usize = 8;
             let mut list: Vec<String> = added.iter().take(SHOWN).cloned().collect();
@@ -373,6 +517,36 @@ impl<'a> Merger<'a> {
                 .insert(0, format!("{what}added {}", list.join(", ")));
         }
         merged
+    }
+
+    /// A config file the template makes `include` another (Redis: the password file, so
+    /// AUTH is on): the owner's own version of that config includes it too, first, so their
+    /// settings still win over anything else it holds.
+    fn config_includes(&mut self, merged: &mut Node, t: &Node) {
+        let Some(Node::Map { entries, .. }) = merged.get_mut("data") else {
+            return;
+        };
+        for e in entries.iter_mut() {
+            let Some(ours) = e.value.str().map(str::to_string) else {
+                continue;
+            };
+            let Some(theirs) = t.at("data").and_then(|d| d.get(&e.key)).and_then(Node::str) else {
+                continue;
+            };
+            let missing: Vec<&str> = theirs
+                .lines()
+                .filter(|l| l.starts_with("include ") && !ours.lines().any(|o| o.trim() == *l))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let key = e.key.clone();
+            e.value = Node::string(format!("{}\n{ours}", missing.join("\n")));
+            self.note(format!(
+                "data.{key}: {} added first (yours follows)",
+                missing.join(", ")
+            ));
+        }
     }
 
     /// A budget has minAvailable or maxUnavailable, never both: the template's (drain-safe)
@@ -411,7 +585,8 @@ impl<'a> Merger<'a> {
         let rule = self.rule(path);
         let template_scalars = template_scalars || rule == Rule::TemplateScalars;
         match rule {
-            Rule::Owner => return o.clone(),
+            // NeverAdd where the owner has a value: theirs, whole.
+            Rule::Owner | Rule::NeverAdd => return o.clone(),
             Rule::Template => return t.clone(),
             Rule::Keyed(key) => {
                 if let (Node::Seq { .. }, Node::Seq { .. }) = (o, t) {
@@ -446,9 +621,12 @@ impl<'a> Merger<'a> {
                     }
                     let child = join(path, &x.key);
                     if self.rule(&child) == Rule::NeverAdd {
-                        self.note(format!(
-                            "`{child}` not added (the template sets it; it would change your running gateway)"
-                        ));
+                        let why = if self.cross_kind {
+                            "it belongs to the template's other kind of object".to_string()
+                        } else {
+                            "the template sets it; it would change your running gateway".to_string()
+                        };
+                        self.note(format!("`{child}` not added ({why})"));
                         continue;
                     }
                     let at = cursor.map_or(0, |i| i + 1);
@@ -461,6 +639,13 @@ impl<'a> Merger<'a> {
             (Node::Scalar { .. } | Node::Null { .. }, Node::Scalar { .. } | Node::Null { .. })
                 if template_scalars =>
             {
+                if !same(o, t) && !path.contains("labels.") {
+                    self.changed.push(format!(
+                        "{path}: {} -> {}",
+                        o.str().unwrap_or("null"),
+                        t.str().unwrap_or("null")
+                    ));
+                }
                 t.clone()
             }
             _ => o.clone(),
@@ -471,25 +656,55 @@ impl<'a> Merger<'a> {
     fn keyed(&mut self, o: &Node, t: &Node, path: &str, key: &str, template_scalars: bool) -> Node {
         let id = |n: &Node| n.get(key).and_then(Node::str).map(str::to_string);
         let child = format!("{path}[]");
+        let is_containers = path.ends_with("containers") || path.ends_with("initContainers");
+        // One container on each side, named differently (`db` where the template says
+        // `postgres`): the same container.
+        let only_pair = is_containers
+            && o.items().len() == 1
+            && t.items().len() == 1
+            && id(&o.items()[0]) != id(&t.items()[0]);
         let mut items = Vec::new();
         for item in o.items() {
-            let matched =
-                id(item).and_then(|k| t.items().iter().find(|x| id(x).as_ref() == Some(&k)));
+            let matched = if only_pair {
+                t.items().first()
+            } else {
+                id(item).and_then(|k| t.items().iter().find(|x| id(x).as_ref() == Some(&k)))
+            };
             items.push(match matched {
                 Some(x) => {
                     let merged = self.merge(item, x, &child, template_scalars);
-                    if path.ends_with("containers") || path.ends_with("initContainers") {
+                    if is_containers {
+                        self.containers
+                            .insert(id(item).unwrap_or_default(), id(x).unwrap_or_default());
                         self.container_fixups(merged, item, x)
                     } else {
                         merged
                     }
                 }
-                None => item.clone(),
+                None => {
+                    if is_containers {
+                        self.note(format!(
+                            "container {} is yours: the template knows no such container, so it is not hardened (audit judges it)",
+                            id(item).unwrap_or_else(|| "(unnamed)".into())
+                        ));
+                    }
+                    item.clone()
+                }
             });
         }
         for x in t.items() {
             let k = id(x);
-            if k.is_some() && o.items().iter().any(|i| id(i) == k) {
+            let paired = only_pair || (k.is_some() && o.items().iter().any(|i| id(i) == k));
+            if paired {
+                continue;
+            }
+            // A container is never added to the owner's pod: it would run a second database
+            // (or cache) beside theirs.
+            if is_containers && !o.items().is_empty() {
+                self.note(format!(
+                    "the template's container {} not added: your pod has its own",
+                    k.unwrap_or_default()
+                ));
                 continue;
             }
             self.added
@@ -503,19 +718,16 @@ impl<'a> Merger<'a> {
         let mut items: Vec<Node> = o
             .items()
             .iter()
-            .map(|i| {
-                match i
-                    .str()
-                    .and_then(|s| self.ctx.renamed.get(s).map(|n| (s, n)))
-                {
+            .map(
+                |i| match i.str().and_then(|s| self.ctx.moved(s).map(|n| (s, n))) {
                     Some((old, new)) => {
                         self.notes
                             .push(format!("resources: {old} -> {new} (the file moved)"));
-                        Node::string(new.clone())
+                        Node::string(new)
                     }
                     None => i.clone(),
-                }
-            })
+                },
+            )
             .collect();
         let have: BTreeSet<String> = items
             .iter()
@@ -624,9 +836,10 @@ impl<'a> Merger<'a> {
         if let Some(Node::Seq { items, .. }) = pod.get_mut("containers") {
             for container in items.iter_mut() {
                 let name = container.str_at("name").unwrap_or("").to_string();
+                let theirs_name = self.containers.get(&name).cloned().unwrap_or(name.clone());
                 let theirs = template_containers
                     .iter()
-                    .find(|c| c.str_at("name") == Some(&name));
+                    .find(|c| c.str_at("name") == Some(&theirs_name));
                 let ours = o
                     .at("spec.template.spec.containers")
                     .map(Node::items)
@@ -636,6 +849,40 @@ impl<'a> Merger<'a> {
                 if let (Some(theirs), Some(ours)) = (theirs, ours) {
                     self.secrets_as_files(container, ours, theirs, &volumes);
                 }
+            }
+        }
+        // A new UID meets data written by the old one.
+        let uid = |n: &Node| {
+            n.str_at("spec.template.spec.securityContext.runAsUser")
+                .map(str::to_string)
+        };
+        if let Some(new_uid) = uid(t)
+            && uid(o) != Some(new_uid.clone())
+        {
+            let image = t
+                .at("spec.template.spec.containers")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .find_map(|c| c.str_at("image"))
+                .unwrap_or("");
+            let what = if image.contains("postgres") {
+                Some("Postgres refuses a data directory it does not own")
+            } else if image.contains("redis") {
+                Some("Redis cannot write files it does not own")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                self.note(format!(
+                    "now runs as UID {new_uid} (was {}): on an existing volume, chown the data to {new_uid} once before this rolls out ({what})",
+                    uid(o).map_or("the image's default".to_string(), |u| format!("UID {u}"))
+                ));
+            }
+            if o.at("spec.template.spec.initContainers").is_some() {
+                self.note(format!(
+                    "your initContainers now run as UID {new_uid} too (the pod's): one that needs root will fail (Pod Security `restricted` refuses root anyway)"
+                ));
             }
         }
     }
@@ -697,7 +944,36 @@ impl<'a> Merger<'a> {
                 Some((name.to_string(), i.str_at("value")?.to_string()))
             })
             .collect();
+        // Where else the container names an env var: k8s `$(NAME)` in command, args and
+        // other env values, and shell `$NAME` anywhere but the shell probes fixed below.
+        let mut elsewhere: Vec<String> = Vec::new();
+        for e in merged.entries() {
+            let probe_fixed = matches!(
+                e.key.as_str(),
+                "readinessProbe" | "livenessProbe" | "startupProbe"
+            ) && shell_script(&e.value).is_some();
+            if probe_fixed {
+                continue;
+            }
+            let mut texts = Vec::new();
+            e.value.walk(&mut |n| {
+                if let Some(s) = n.str() {
+                    texts.push(s.to_string());
+                }
+            });
+            if e.key == "env" {
+                // Each item's own name is no reference to itself.
+                texts.retain(|s| s.contains('$'));
+            }
+            elsewhere.extend(texts);
+        }
+        let referenced = |name: &str| {
+            elsewhere
+                .iter()
+                .any(|s| s.contains(&format!("$({name})")) || mentions_var(s, name))
+        };
         let mut from_files: Vec<(String, String)> = Vec::new();
+        let mut kept_for_references: Vec<String> = Vec::new();
         if let Some(Node::Seq { items, .. }) = merged.get_mut("env") {
             items.retain(|item| {
                 let name = item.str_at("name").unwrap_or("");
@@ -714,13 +990,41 @@ impl<'a> Merger<'a> {
                             .map(|(_, f)| f.clone())
                     });
                 match file {
-                    Some(file) if !started_with.contains(&format!("$({name})")) => {
+                    Some(_) if referenced(name) || started_with.contains(&format!("$({name})")) => {
+                        kept_for_references.push(name.to_string());
+                        true
+                    }
+                    Some(file) => {
                         from_files.push((name.to_string(), file));
                         false
                     }
                     _ => true,
                 }
             });
+        }
+        for name in &kept_for_references {
+            self.note(format!(
+                "container {cname}: env {name} from a Secret kept: something else in the container uses it (checkov CKV_K8S_35 will say so)"
+            ));
+        }
+        // NAME and NAME_FILE both set stops the official Postgres image at start: the
+        // owner's NAME stays, the template's NAME_FILE goes.
+        if let Some(Node::Seq { items, .. }) = merged.get_mut("env") {
+            let names: BTreeSet<String> = items
+                .iter()
+                .filter_map(|i| i.str_at("name").map(str::to_string))
+                .collect();
+            let before = items.len();
+            items.retain(|i| {
+                i.str_at("name")
+                    .and_then(|n| n.strip_suffix("_FILE"))
+                    .is_none_or(|base| !names.contains(base))
+            });
+            if items.len() != before {
+                self.note(format!(
+                    "container {cname}: the template's *_FILE env vars whose plain variable you set are not added (the image refuses both)"
+                ));
+            }
         }
         for (name, file) in &from_files {
             self.note(format!(

@@ -239,6 +239,20 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
         {
             out.str(templates, storage_key, v, at(&d.path, s));
         }
+        // A StatefulSet's own claims.
+        let templated = pod
+            .doc
+            .node
+            .at("spec.volumeClaimTemplates")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|c| c.at("spec.resources.requests.storage"));
+        if let Some(s) = templated
+            && let Some(v) = s.str()
+        {
+            out.str(templates, storage_key, v, at(&pod.doc.path, s));
+        }
     }
 
     // Models: the proxy config's model_list.
@@ -268,15 +282,14 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
                     continue;
                 };
                 let spec = format!("{alias}={target}");
+                // One model ironplate cannot write a key for is left out, not the list:
+                // the proxy config itself stays the owner's (seeded), all models in it.
                 match Model::parse(&spec) {
                     Ok(m) => models.push(toml::Value::String(m.to_string())),
-                    Err(e) => {
-                        out.unusable.push(format!(
-                            "models at {}: {spec}: {e}",
-                            at(&doc.path, &entry.value)
-                        ));
-                        break 'models;
-                    }
+                    Err(e) => out.unusable.push(format!(
+                        "models at {}: {spec} left out of the answer (still in your proxy config): {e}",
+                        at(&doc.path, &entry.value)
+                    )),
                 }
             }
             if !models.is_empty() {

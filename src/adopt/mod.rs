@@ -79,6 +79,12 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
     let preset = preset::load(&opts.preset, &templates)?;
     let given = Given::from_cli(&templates, &opts.set, None)?;
     let repo = Repo::read(dir)?;
+    if repo.objects().next().is_none() {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: "it holds no Kubernetes manifests: nothing to adopt (`ironplate new` writes a new repo)".into(),
+        });
+    }
     let inferred = infer::infer(&repo, &templates, &preset);
 
     // What the repo says sits between the preset and the command line: it is the default a
@@ -225,6 +231,25 @@ fn print_text(
     report::print_entries(entries, false);
 }
 
+/// Other places the same file is read from, by the tools that read it.
+fn alternates(path: &str) -> &'static [&'static str] {
+    match path {
+        ".github/CODEOWNERS" => &["CODEOWNERS", "docs/CODEOWNERS"],
+        "SECURITY.md" => &[".github/SECURITY.md", "docs/SECURITY.md"],
+        "CONTRIBUTING.md" => &[".github/CONTRIBUTING.md", "docs/CONTRIBUTING.md"],
+        ".github/pull_request_template.md" => &[
+            ".github/PULL_REQUEST_TEMPLATE.md",
+            "PULL_REQUEST_TEMPLATE.md",
+            "docs/pull_request_template.md",
+        ],
+        ".yamllint.yml" => &[".yamllint", ".yamllint.yaml"],
+        ".github/dependabot.yml" => &[".github/dependabot.yaml"],
+        ".kube-linter.yaml" => &[".kube-linter.yml"],
+        "LICENSE" => &["LICENSE.md", "LICENSE.txt", "COPYING"],
+        _ => &[],
+    }
+}
+
 /// Which folder a repo path is in (`""` at the root).
 fn folder(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(f, _)| f)
@@ -292,17 +317,14 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             moved_from.insert(path.clone(), only.to_string());
         }
     }
-    let mut renamed_in: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
-    for (to, from) in &moved_from {
-        renamed_in
-            .entry(folder(to))
-            .or_default()
-            .insert(file_name(from).to_string(), file_name(to).to_string());
-    }
+    let renamed: BTreeMap<String, String> = moved_from
+        .iter()
+        .map(|(to, from)| (from.clone(), to.clone()))
+        .collect();
     let context_for = |path: &str| harden::Context {
         path: path.to_string(),
         add_missing: true,
-        renamed: renamed_in.get(folder(path)).cloned().unwrap_or_default(),
+        renamed: renamed.clone(),
     };
     // A folder with the owner's kustomization.yaml and none from the template: kustomize
     // (and so Flux) applies only what that file lists, and listing the template's entry
@@ -335,6 +357,14 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             entry.remove = vec![f.clone()];
         }
         let Some(o) = source else {
+            // The owner's file of the same job at another place tools also read: adding
+            // ours would shadow theirs (GitHub reads .github/CODEOWNERS before CODEOWNERS).
+            if let Some(theirs_at) = alternates(path).iter().find(|a| repo.exists(a)) {
+                entry.action = Action::NotAdded;
+                entry.note = format!("not added: your {theirs_at} does this job");
+                entries.push(entry);
+                continue;
+            }
             // An object the owner already defines in a file of their own would be defined
             // twice (two owners of one object in the cluster): that file does this one's job.
             let theirs_keys = std::str::from_utf8(&file.contents)

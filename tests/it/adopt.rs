@@ -576,3 +576,136 @@ fn a_licence_kept_as_the_owners_is_never_replaced_by_upgrade() {
     Run::new(["upgrade", dir.to_str().unwrap(), "--allow-dirty"]).ok();
     assert_eq!(read(&dir, "LICENSE"), licence);
 }
+
+/// Edits `rel` of a copy of `pre`: every `(from, to)` must occur.
+fn edited_pre(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, dir) = copy_fixture("pre");
+    for (rel, from, to) in edits {
+        let text = read(&dir, rel);
+        assert!(text.contains(from), "{rel}: {from:?}");
+        std::fs::write(dir.join(rel), text.replace(from, to)).unwrap();
+    }
+    (tmp, dir)
+}
+
+fn kinds(dir: &Path, rel: &str) -> Vec<String> {
+    yaml_docs(&read(dir, rel))
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["kind"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn owners_names_and_kinds_are_hardened_never_doubled() {
+    let db = "k8s/apps/litellm-db/postgres.yaml";
+    // Containers named otherwise: the same container, not a second database beside it.
+    let (_t, dir) = edited_pre(&[
+        (db, "- name: postgres\n", "- name: db\n"),
+        (
+            "k8s/apps/litellm-db/redis.yaml",
+            "- name: redis\n",
+            "- name: cache\n",
+        ),
+    ]);
+    adopt(&dir, &["--yes"]);
+    let pg = object(&dir, db, "Deployment", "litellm-postgres");
+    let containers = pg["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(containers.len(), 1, "{containers:?}");
+    assert_eq!(containers[0]["name"], "db");
+    assert_eq!(containers[0]["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(audit_statuses(&dir).0, 0);
+
+    // Objects named otherwise: one Deployment, one Service, one volume claim, the owner's.
+    let (_t, dir) = edited_pre(&[(db, "litellm-postgres", "pg")]);
+    let out = adopt(&dir, &["--yes"]);
+    assert_eq!(
+        kinds(&dir, db),
+        [
+            "Service",
+            "Deployment",
+            "PersistentVolumeClaim",
+            "ServiceAccount"
+        ],
+        "{}",
+        out.stdout
+    );
+    let pg = object(&dir, db, "Deployment", "pg");
+    assert_eq!(pg["spec"]["selector"]["matchLabels"]["app"], "pg");
+    assert_eq!(
+        pg["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/instance"],
+        "litellm-postgres",
+        "the template's NetworkPolicies and PDB select it"
+    );
+
+    // A StatefulSet: hardened as the template's Deployment; its claim template's size read.
+    let (_t, dir) = edited_pre(&[
+        (db, "kind: Deployment", "kind: StatefulSet"),
+        (
+            db,
+            "  strategy:\n    type: Recreate\n",
+            "  serviceName: litellm-postgres\n",
+        ),
+    ]);
+    let out = adopt(&dir, &["--yes"]);
+    assert_eq!(
+        kinds(&dir, db),
+        [
+            "Service",
+            "StatefulSet",
+            "PersistentVolumeClaim",
+            "ServiceAccount"
+        ],
+        "{}",
+        out.stdout
+    );
+    let sts = object(&dir, db, "StatefulSet", "litellm-postgres");
+    assert!(sts["spec"].get("strategy").is_none(), "no Deployment field");
+    assert!(
+        out.stdout.contains("now runs as UID 10001"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn secrets_and_configs_the_owner_still_uses_stay_working() {
+    let db = "k8s/apps/litellm-db/postgres.yaml";
+    // An env var that another one expands stays, and the template's _FILE twin is left out.
+    let (_t, dir) = edited_pre(&[(
+        db,
+        "            - name: PGDATA\n",
+        "            - name: DATABASE_URL\n              value: postgres://$(POSTGRES_USER)@localhost/x\n            - name: PGDATA\n",
+    )]);
+    adopt(&dir, &["--yes"]);
+    let pg = object(&dir, db, "Deployment", "litellm-postgres");
+    let names = env_names(container(&pg, "postgres"));
+    assert!(
+        names.contains(&"POSTGRES_USER") && !names.contains(&"POSTGRES_USER_FILE"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"POSTGRES_PASSWORD_FILE") && !names.contains(&"POSTGRES_PASSWORD"),
+        "{names:?}"
+    );
+
+    // The owner's own Redis config gets the include that turns AUTH on.
+    let (_t, dir) = copy_fixture("pre");
+    let redis = dir.join("k8s/apps/litellm-db/redis.yaml");
+    let mut text = read(&dir, "k8s/apps/litellm-db/redis.yaml");
+    text.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: litellm-redis-config\n  namespace: litellm\ndata:\n  redis.conf: |\n    maxmemory 256mb\n");
+    std::fs::write(&redis, text).unwrap();
+    adopt(&dir, &["--yes"]);
+    let cm = object(
+        &dir,
+        "k8s/apps/litellm-db/redis.yaml",
+        "ConfigMap",
+        "litellm-redis-config",
+    );
+    assert_eq!(
+        cm["data"]["redis.conf"],
+        "include /run/redis-auth/auth.conf\nmaxmemory 256mb\n"
+    );
+}
