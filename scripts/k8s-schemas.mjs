@@ -1,6 +1,7 @@
 // Validates every Kubernetes and Flux object in the YAML files under DIR (outside .github)
 // against the published models: kubernetes-models for core kinds, @kubernetes-models/flux-cd
-// for Flux kinds. An unknown kind is a failure: nothing goes unchecked silently.
+// for Flux kinds, @kubernetes-models/external-secrets for External Secrets Operator kinds. An
+// unknown kind is a failure: nothing goes unchecked silently.
 // Usage: NODE_PATH=<node_modules> node k8s-schemas.mjs DIR
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +23,8 @@ async function model(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const pkg = group.endsWith("fluxcd.io")
     ? `@kubernetes-models/flux-cd/${group}/${version}`
+    : group.endsWith("external-secrets.io")
+    ? `@kubernetes-models/external-secrets/${group}/${version}`
     : group === "" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
   try {
     const mod = await import(pathToFileURL(path.join(modules, pkg, "index.js")).href);

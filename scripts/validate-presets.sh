@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Renders every built-in preset (and the sops variant) with the release binary and judges each
-# with scripts/validate-repo.sh. Exits non-zero if any is not fully clean.
+# Renders every built-in preset (and the sops and external-secrets + sonarcloud variants) with
+# the release binary and judges each with scripts/validate-repo.sh. Exits non-zero if any is not fully clean.
 # Usage: scripts/validate-presets.sh [PREFIX]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,9 +12,10 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # age's documented example recipient: test input only.
 sops_set=(--set secrets_backend=sops --set sops_age_recipient=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p)
 status=0
-for variant in default hetzner-ha example-org default-sops; do
-  preset=${variant%-sops}; extra=()
+for variant in default hetzner-ha example-org default-sops default-eso-sonar; do
+  preset=${variant%%-*}; extra=()
   [ "$variant" = default-sops ] && extra=("${sops_set[@]}")
+  [ "$variant" = default-eso-sonar ] && extra=(--set secrets_backend=external-secrets --set sonarcloud=true)
   out=$work/$variant
   XDG_CONFIG_HOME=$work/none "$bin" new "$out" --preset "$preset" --yes "${extra[@]}" >/dev/null || { status=1; continue; }
   echo "== $variant"

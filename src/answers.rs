@@ -139,8 +139,8 @@ impl Given {
     }
 }
 
-/// Fills `{key}` placeholders in a string default from earlier answers.
-fn fill_placeholders(text: &str, so_far: &BTreeMap<String, Value>) -> String {
+/// Fills `{key}` placeholders (a string default, an upgrade note) from answers.
+pub(crate) fn fill_placeholders(text: &str, so_far: &BTreeMap<String, Value>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find('{') {

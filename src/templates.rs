@@ -102,6 +102,24 @@ struct ManifestFile {
     /// Template paths this version renamed: old path → new path (both unrendered).
     #[serde(default)]
     renames: BTreeMap<String, String>,
+    /// What an owner must do by hand for this version's changes.
+    #[serde(default)]
+    notes: Vec<NoteFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteFile {
+    when: Option<String>,
+    text: String,
+}
+
+/// A step this version asks of the owner (printed by `upgrade` when it crosses the version),
+/// for the repos whose answers meet `when`.
+#[derive(Debug, Clone)]
+pub struct UpgradeNote {
+    pub when: Option<Condition>,
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +167,8 @@ pub struct TemplateSet {
     pub rules: BTreeMap<String, FileRule>,
     /// Renames this version declares: old template path → new template path.
     pub renames: BTreeMap<String, String>,
+    /// Steps this version asks of owners who upgrade to it.
+    pub notes: Vec<UpgradeNote>,
     pub files: Vec<TemplateFile>,
 }
 
@@ -313,6 +333,21 @@ impl TemplateSet {
                 })
             })
             .collect();
+        let notes = manifest
+            .notes
+            .into_iter()
+            .map(|n| {
+                let when = n
+                    .when
+                    .as_deref()
+                    .map(Condition::parse)
+                    .transpose()
+                    .map_err(|e| {
+                        embedded_error("template.toml", format!("`when` of a note: {e}"))
+                    })?;
+                Ok(UpgradeNote { when, text: n.text })
+            })
+            .collect::<Result<Vec<_>>>()?;
         for path in rules.keys().chain(manifest.renames.values()) {
             if !files.iter().any(|f| &f.path == path) {
                 return Err(embedded_error(
@@ -328,6 +363,7 @@ impl TemplateSet {
             actions: manifest.actions,
             rules,
             renames: manifest.renames,
+            notes,
             files,
         })
     }

@@ -41,6 +41,8 @@ pub struct Prepared {
     pub inputs: Inputs,
     pub entries: Vec<Entry>,
     pub lock_text: String,
+    /// Steps the template versions crossed ask of the owner (see `templates/template.toml`).
+    pub notes: Vec<String>,
 }
 
 impl Prepared {
@@ -89,6 +91,7 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
         changed,
         conflicts,
         files: &prepared.entries,
+        notes: &prepared.notes,
         written: writes && changed,
     };
     if opts.json {
@@ -152,7 +155,9 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         }
     }
     let base = rebuild_base(&lock, &dir_name);
-    let renames = renames_since(&lock.template_version)?;
+    let crossed = versions_since(&lock.template_version)?;
+    let renames = renames_since(&crossed);
+    let notes = notes_for(&crossed, &answers);
 
     let paths: BTreeSet<&str> = base
         .keys()
@@ -186,6 +191,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         inputs,
         entries,
         lock_text,
+        notes,
     })
 }
 
@@ -282,12 +288,35 @@ fn rebuild_base(lock: &Lock, dir_name: &str) -> BTreeMap<String, BaseFile> {
 }
 
 /// The renames declared by every template version after `from`, composed in order.
-fn renames_since(from: &str) -> Result<BTreeMap<String, String>> {
-    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+/// The template versions after `from`, oldest first, up to the current one.
+fn versions_since(from: &str) -> Result<Vec<TemplateSet>> {
     let versions = TemplateSet::versions()?;
     let start = versions.iter().position(|v| v == from).map_or(0, |i| i + 1);
-    for version in &versions[start..] {
-        let set = TemplateSet::by_version(Some(version))?;
+    versions[start..]
+        .iter()
+        .map(|v| TemplateSet::by_version(Some(v)))
+        .collect()
+}
+
+/// The steps the versions crossed ask of this repo's owner, each with its version.
+fn notes_for(crossed: &[TemplateSet], answers: &Answers) -> Vec<String> {
+    crossed
+        .iter()
+        .flat_map(|set| {
+            set.notes
+                .iter()
+                .filter(|n| n.when.as_ref().is_none_or(|c| c.eval(&answers.values)))
+                .map(|n| {
+                    let text = answers::fill_placeholders(n.text.trim(), &answers.values);
+                    format!("templates {}: {text}", set.version)
+                })
+        })
+        .collect()
+}
+
+fn renames_since(crossed: &[TemplateSet]) -> BTreeMap<String, String> {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for set in crossed {
         for (old, new) in &set.renames {
             for target in renames.values_mut() {
                 if target == old {
@@ -297,7 +326,7 @@ fn renames_since(from: &str) -> Result<BTreeMap<String, String>> {
             renames.entry(old.clone()).or_insert_with(|| new.clone());
         }
     }
-    Ok(renames)
+    renames
 }
 
 /// Reads the files the templates own (and nothing else), refusing symlinks on the way.

@@ -15,6 +15,8 @@ pub struct Report<'a> {
     pub changed: bool,
     pub conflicts: usize,
     pub files: &'a [Entry],
+    /// Steps the template versions crossed ask of the owner.
+    pub notes: &'a [String],
     pub written: bool,
 }
 
@@ -38,6 +40,9 @@ pub fn print_text(report: &Report, verbose: bool) {
         report.from, report.to
     );
     print_entries(report.files, verbose);
+    for note in report.notes {
+        let _ = writeln!(out, "before you merge: {note}");
+    }
     let verdict = match (report.changed, report.conflicts, report.written) {
         (false, _, _) => "up to date".to_string(),
         (true, 0, true) => "upgraded".to_string(),

@@ -4,9 +4,14 @@ const PRESETS: [&str; 3] = ["default", "hetzner-ha", "example-org"];
 
 /// The whole tree as one text: every path, its mode, then its contents.
 fn dump(repo: &Repo) -> String {
+    dump_only(repo, |_| true)
+}
+
+/// [`dump`] of the paths `keep` accepts.
+fn dump_only(repo: &Repo, keep: impl Fn(&str) -> bool) -> String {
     use std::os::unix::fs::PermissionsExt;
     let mut out = String::new();
-    for (path, bytes) in repo.files() {
+    for (path, bytes) in repo.files().into_iter().filter(|(p, _)| keep(p)) {
         let mode = std::fs::metadata(repo.path(&path))
             .unwrap()
             .permissions()
@@ -24,6 +29,37 @@ fn every_preset_renders_the_whole_tree() {
     for preset in PRESETS {
         let repo = Repo::new(preset, &["--set", "project_name=gateway"]);
         insta::assert_snapshot!(format!("tree_{preset}"), dump(&repo));
+    }
+}
+
+#[test]
+fn the_optional_backends_render_their_files() {
+    // The example recipient from age's own documentation: test data, never shipped.
+    let age = "sops_age_recipient=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    let variants: [(&str, &[&str]); 2] = [
+        (
+            "eso_sonar",
+            &[
+                "--set",
+                "secrets_backend=external-secrets",
+                "--set",
+                "sonarcloud=true",
+            ],
+        ),
+        ("sops", &["--set", "secrets_backend=sops", "--set", age]),
+    ];
+    for (name, args) in variants {
+        let mut argv = vec!["--set", "project_name=gateway"];
+        argv.extend_from_slice(args);
+        let repo = Repo::new("default", &argv);
+        let only = dump_only(&repo, |p| {
+            p.contains("externalsecret")
+                || p.contains("sonar")
+                || p.contains("sops")
+                || p.ends_with("kustomization.yaml")
+                || p.starts_with("k8s/flux/")
+        });
+        insta::assert_snapshot!(format!("backend_{name}"), only);
     }
 }
 
@@ -96,7 +132,7 @@ fn lock_records_versions_answers_and_hashes() {
     let lock: toml::Table = toml::from_str(&repo.read(".ironplate.toml")).unwrap();
     assert_eq!(
         lock["ironplate"]["template_version"].as_str(),
-        Some("0.2.0")
+        Some("0.3.0")
     );
     assert_eq!(lock["ironplate"]["preset"].as_str(), Some("default"));
     assert_eq!(lock["answers"]["project_name"].as_str(), Some("gateway"));
@@ -191,7 +227,7 @@ fn project_name_defaults_to_the_folder_name() {
 #[test]
 fn templates_versions_and_completions() {
     let out = Run::new(["templates", "versions", "--format", "json"]).ok();
-    assert_eq!(out.stdout.trim(), r#"["0.1.0","0.2.0"]"#);
+    assert_eq!(out.stdout.trim(), r#"["0.1.0","0.2.0","0.3.0"]"#);
     let out = Run::new(["completions", "bash"]).ok();
     assert!(out.stdout.contains("ironplate"));
     let out = Run::new(["--help"]).ok();
@@ -205,7 +241,7 @@ fn templates_versions_and_completions() {
         "9.9.9",
         "--yes",
     ])
-    .refused(&["9.9.9", "0.1.0, 0.2.0"]);
+    .refused(&["9.9.9", "0.1.0, 0.2.0, 0.3.0"]);
     assert!(out.stdout.is_empty() && !dir.exists());
 }
 

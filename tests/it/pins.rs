@@ -36,7 +36,7 @@ fn dependabot(old: &Old) {
     old.commit("dependabot");
 }
 
-/// The new release changes the same pins (and, through templates 0.2.0, other lines of the
+/// The new release changes the same pins (and, through the current templates, other lines of the
 /// same files).
 fn template_pins(tmp: &std::path::Path) -> Vec<String> {
     let preset = tmp.join("release.toml");

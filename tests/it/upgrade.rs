@@ -13,21 +13,25 @@ pub struct Old {
 
 impl Old {
     pub fn new(preset: &str) -> Old {
+        Old::made_with("0.1.0", &["--preset", preset])
+    }
+
+    /// A repo made with the archived templates `version` and `new`'s `args`.
+    pub fn made_with(version: &str, args: &[&str]) -> Old {
         let tmp = tempfile::TempDir::new().unwrap();
         let root = tmp.path().join("gateway");
-        Run::new([
+        let mut argv = vec![
             "new",
             root.to_str().unwrap(),
-            "--preset",
-            preset,
             "--yes",
             "--template-version",
-            "0.1.0",
-        ])
-        .ok();
+            version,
+        ];
+        argv.extend_from_slice(args);
+        Run::new(&argv).ok();
         git(&root, &["init", "-q"]);
         let old = Old { _tmp: tmp, root };
-        old.commit("made with templates 0.1.0");
+        old.commit(&format!("made with templates {version}"));
         old
     }
 
@@ -142,7 +146,7 @@ fn same_line_changed_on_both_sides_is_a_conflict() {
         readme.contains("<<<<<<< yours\n")
             && readme.contains("||||||| ironplate templates 0.1.0\n")
     );
-    assert!(readme.contains(">>>>>>> ironplate templates 0.2.0\n"));
+    assert!(readme.contains(">>>>>>> ironplate templates 0.3.0\n"));
     assert!(
         readme.contains("we run `ironplate upgrade --check` nightly")
             && readme.contains("run it in a scheduled job")
@@ -487,12 +491,29 @@ fn idempotent_and_check_after() {
 
 #[test]
 fn an_unedited_repo_upgrades_to_exactly_what_new_writes() {
-    for preset in ["default", "hetzner-ha", "example-org"] {
-        let old = Old::new(preset);
+    let eso = [
+        "--set",
+        "secrets_backend=external-secrets",
+        "--set",
+        "sonarcloud=true",
+    ];
+    let cases: [(&str, &[&str]); 5] = [
+        ("0.1.0", &["--preset", "default"]),
+        ("0.1.0", &["--preset", "hetzner-ha"]),
+        ("0.1.0", &["--preset", "example-org"]),
+        // 0.3.0 changed how the ExternalSecrets read the secret manager.
+        ("0.1.0", &eso),
+        ("0.2.0", &eso),
+    ];
+    for (version, args) in cases {
+        let preset = format!("{version} {args:?}");
+        let old = Old::made_with(version, args);
         assert_eq!(old.upgrade(&[]).code, 0, "{preset}");
         let fresh_tmp = tempfile::TempDir::new().unwrap();
         let fresh = fresh_tmp.path().join("gateway");
-        Run::new(["new", fresh.to_str().unwrap(), "--preset", preset, "--yes"]).ok();
+        let mut argv = vec!["new", fresh.to_str().unwrap(), "--yes"];
+        argv.extend_from_slice(args);
+        Run::new(&argv).ok();
         let mut upgraded = tree(&old.root);
         upgraded.retain(|p, _| !p.starts_with(".git/"));
         let mut made = tree(&fresh);
@@ -520,6 +541,35 @@ fn an_unedited_repo_upgrades_to_exactly_what_new_writes() {
         );
         assert_eq!(lock_a, lock_b, "{preset}");
     }
+}
+
+#[test]
+fn steps_a_crossed_version_asks_of_the_owner_are_printed_for_the_repos_they_concern() {
+    let eso = ["--set", "secrets_backend=external-secrets"];
+    let old = Old::made_with("0.2.0", &eso);
+    let (code, report) = old.upgrade_json(&["--dry-run"]);
+    assert_eq!(code, 0);
+    let notes = report["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{report}");
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.starts_with("templates 0.3.0: ")
+            && note.contains("create gateway/litellm-db-secret, gateway/litellm-master-key"),
+        "{note}"
+    );
+    let out = old.upgrade(&[]);
+    assert!(
+        out.stdout.contains("before you merge: templates 0.3.0: "),
+        "{}",
+        out.stdout
+    );
+    // Once crossed, never again; and a repo the change does not concern is not told.
+    assert_eq!(
+        old.upgrade_json(&["--dry-run"]).1["notes"],
+        serde_json::json!([])
+    );
+    let manual = Old::made_with("0.2.0", &[]);
+    assert_eq!(manual.upgrade_json(&[]).1["notes"], serde_json::json!([]));
 }
 
 #[test]
