@@ -13,9 +13,11 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 sops_set=(--set secrets_backend=sops --set sops_age_recipient=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p)
 status=0
 for variant in default hetzner-ha example-org default-sops default-eso-sonar; do
-  preset=${variant%%-*}; extra=()
-  [ "$variant" = default-sops ] && extra=("${sops_set[@]}")
-  [ "$variant" = default-eso-sonar ] && extra=(--set secrets_backend=external-secrets --set sonarcloud=true)
+  preset=$variant; extra=()
+  case $variant in
+    default-sops) preset=default; extra=("${sops_set[@]}") ;;
+    default-eso-sonar) preset=default; extra=(--set secrets_backend=external-secrets --set sonarcloud=true) ;;
+  esac
   out=$work/$variant
   XDG_CONFIG_HOME=$work/none "$bin" new "$out" --preset "$preset" --yes "${extra[@]}" >/dev/null || { status=1; continue; }
   echo "== $variant"
