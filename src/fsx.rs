@@ -145,6 +145,26 @@ pub fn write_atomic(
         })
 }
 
+/// Writes a report where the user asked for it (`--output`). A regular file (or a new one) is
+/// replaced atomically; anything else there, a symlink, a device such as `/dev/stdout` or a
+/// FIFO, is written through as the shell's `>` would, never replaced by a regular file.
+pub fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(Error::io(
+            "cannot write",
+            path,
+            std::io::Error::other("it is a folder"),
+        )),
+        Ok(meta) if !meta.is_file() => fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(contents).and_then(|()| f.flush()))
+            .map_err(|e| Error::io("cannot write", path, e)),
+        _ => write_atomic(path, contents, false, Durability::Atomic),
+    }
+}
+
 /// A set of writes under one root that lands together: every file is first staged as a
 /// temporary sibling (folders created as needed); only when all are staged are they renamed
 /// into place. A failure while staging leaves the tree as it was: temporary files and the

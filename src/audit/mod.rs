@@ -52,7 +52,7 @@ pub fn run(opts: AuditOptions) -> Result<u8> {
     };
     match &opts.output {
         Some(path) => {
-            fsx::write_atomic(path, text.as_bytes(), false, fsx::Durability::Atomic)?;
+            fsx::write_output(path, text.as_bytes())?;
             use checks::Status;
             // On stderr: stdout stays empty for scripts that gave --output.
             eprintln!(
