@@ -45,6 +45,20 @@ pub fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
     Ok(current)
 }
 
+/// The folder a verb works on: it must exist and be a folder (a symlink to one is followed,
+/// as the owner named it). The message says which of the two it is not.
+pub fn require_folder(dir: &Path) -> Result<()> {
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::io(
+            "cannot use",
+            dir,
+            std::io::Error::other("it is not a folder"),
+        )),
+        Err(e) => Err(Error::io("cannot read", dir, e)),
+    }
+}
+
 /// How hard a write insists on reaching the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {

@@ -130,7 +130,8 @@ struct LockMeta {
 
 /// Reads `DIR/.ironplate.toml`; a missing or corrupt lock is a refusal that points to `adopt`.
 pub fn read(dir: &Path) -> Result<Lock> {
-    let path = dir.join(LOCK_FILE);
+    // A symlinked lock would be read from (and written back over) somewhere else: refused.
+    let path = crate::fsx::safe_join(dir, LOCK_FILE)?;
     if std::fs::symlink_metadata(&path).is_err() {
         return Err(Error::NoLock {
             dir: dir.to_path_buf(),

@@ -57,12 +57,7 @@ struct JsonReport<'a> {
 
 pub fn run(opts: AdoptOptions) -> Result<u8> {
     let dir = &opts.dir;
-    if !dir.is_dir() {
-        return Err(Error::Refused {
-            dir: dir.clone(),
-            reason: "not a folder".into(),
-        });
-    }
+    fsx::require_folder(dir)?;
     let lock_path = fsx::safe_join(dir, LOCK_FILE)?;
     if std::fs::symlink_metadata(&lock_path).is_ok() {
         return Err(Error::Refused {
@@ -181,15 +176,18 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
             serde_json::to_string_pretty(&json).expect("report serializes")
         ))?;
     } else {
-        print_text(
-            &templates.version,
-            &preset.name,
-            &answer_sources,
-            &unusable,
-            &entries,
-        );
+        crate::output::report_written(
+            print_text(
+                &templates.version,
+                &preset.name,
+                &answer_sources,
+                &unusable,
+                &entries,
+            ),
+            writes,
+        )?;
         if opts.dry_run {
-            report::print_diffs(&entries);
+            crate::output::written(report::print_diffs(&entries))?;
         }
         let verdict = match (writes, review) {
             (true, 0) => {
@@ -200,7 +198,11 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
             ),
             (false, _) => "would adopt (nothing written)".to_string(),
         };
-        crate::output::print(&format!("{verdict}\n"))?;
+        let printed = {
+            use std::io::Write;
+            writeln!(anstream::stdout(), "{verdict}")
+        };
+        crate::output::report_written(printed, writes)?;
     }
     Ok(if review > 0 { EXIT_ATTENTION } else { EXIT_OK })
 }
@@ -211,24 +213,24 @@ fn print_text(
     answers: &[AnswerSource],
     unusable: &[String],
     entries: &[Entry],
-) {
+) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = anstream::stdout();
-    let _ = writeln!(out, "ironplate adopt: templates {version}, preset {preset}");
-    let _ = writeln!(out, "answers:");
+    writeln!(out, "ironplate adopt: templates {version}, preset {preset}")?;
+    writeln!(out, "answers:")?;
     for a in answers {
         let value = if a.value.is_empty() {
             "(none)"
         } else {
             &a.value
         };
-        let _ = writeln!(out, "  {} = {value}  ({})", a.key, a.source);
+        writeln!(out, "  {} = {value}  ({})", a.key, a.source)?;
     }
     for u in unusable {
-        let _ = writeln!(out, "  not used: {u}");
+        writeln!(out, "  not used: {u}")?;
     }
-    let _ = writeln!(out, "files:");
-    report::print_entries(entries, false);
+    writeln!(out, "files:")?;
+    report::print_entries(entries, false)
 }
 
 /// Other places the same file is read from, by the tools that read it.

@@ -116,13 +116,7 @@ pub fn is_yaml(path: &str) -> bool {
 
 impl Repo {
     pub fn read(root: &Path) -> Result<Repo> {
-        let meta = fs::metadata(root).map_err(|e| Error::io("cannot read", root, e))?;
-        if !meta.is_dir() {
-            return Err(Error::Refused {
-                dir: root.to_path_buf(),
-                reason: "not a folder".into(),
-            });
-        }
+        crate::fsx::require_folder(root)?;
         fs::read_dir(root).map_err(|e| Error::io("cannot read", root, e))?;
         let mut repo = Repo {
             root: root.to_path_buf(),

@@ -73,16 +73,17 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
     let prepared = prepare(&opts)?;
     let changed = prepared.changes();
     let conflicts = prepared.conflicts();
+    // Refused in every mode: a dry run or a check says what the real run would do.
     if let Some(why) = move_leaves_others_behind(&opts.dir, &prepared.entries) {
-        if writes {
-            return Err(Error::Refused {
-                dir: opts.dir.clone(),
-                reason: why,
-            });
-        }
-        eprintln!("warning: {why}");
+        return Err(Error::Refused {
+            dir: opts.dir.clone(),
+            reason: why,
+        });
     }
-    if writes && changed {
+    // Conflicts the last upgrade left come first: applying more over them (and moving the
+    // lock on) would bury them.
+    let unresolved = prepared.entries.iter().any(|e| e.unresolved);
+    if writes && changed && !unresolved {
         apply::apply(&opts.dir, &prepared.entries, &prepared.lock_text)?;
     }
     let report = report::Report {
@@ -92,7 +93,7 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
         conflicts,
         files: &prepared.entries,
         notes: &prepared.notes,
-        written: writes && changed,
+        written: writes && changed && !unresolved,
     };
     if opts.json {
         crate::output::print(&format!(
@@ -100,13 +101,17 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
             serde_json::to_string_pretty(&report).expect("report serializes")
         ))?;
     } else {
-        report::print_text(&report, false);
+        crate::output::report_written(report::print_text(&report, false), report.written)?;
         if opts.dry_run {
-            report::print_diffs(&prepared.entries);
+            crate::output::written(report::print_diffs(&prepared.entries))?;
         }
     }
     Ok(if opts.check {
-        if changed { EXIT_ATTENTION } else { EXIT_OK }
+        if changed || conflicts > 0 {
+            EXIT_ATTENTION
+        } else {
+            EXIT_OK
+        }
     } else if conflicts > 0 {
         EXIT_ATTENTION
     } else {
@@ -117,14 +122,21 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
 /// Reads the lock and the disk, renders BASE and THEIRS, and plans. Writes nothing.
 pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
     let dir = &opts.dir;
-    if !dir.is_dir() {
-        return Err(Error::Refused {
-            dir: dir.clone(),
-            reason: "not a folder".into(),
-        });
-    }
+    fsx::require_folder(dir)?;
     let lock = lock::read(dir)?;
     let templates = TemplateSet::current()?;
+    // Newer templates than this binary's: "upgrading" would roll the repo back.
+    if crate::templates::version_key(&lock.template_version)
+        > crate::templates::version_key(&templates.version)
+    {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: format!(
+                "it was made with templates {}, newer than this ironplate's ({}): install a newer ironplate (this one would roll the repo back)",
+                lock.template_version, templates.version
+            ),
+        });
+    }
     let preset = preset::load(opts.preset.as_deref().unwrap_or(&lock.preset), &templates)?;
     let given = Given::from_cli(&templates, &opts.set, None)?;
     let recorded = Recorded {

@@ -99,6 +99,9 @@ pub struct Entry {
     pub hunks: usize,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// A conflict an earlier upgrade left unresolved (its markers are still in the file).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
     /// Pins the owner changed that differ from the template's (kept per `--take-template-pins`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pins: Vec<PinNote>,
@@ -130,6 +133,7 @@ impl Entry {
             action,
             hunks: 0,
             note: String::new(),
+            unresolved: false,
             pins: Vec::new(),
             write: None,
             executable: false,
@@ -312,6 +316,19 @@ fn decide(
             ..Entry::new(path, Action::KeptDeleted)
         };
     };
+    // Markers an earlier upgrade left: the lock already moved on, so nothing else would
+    // remind the owner of them.
+    let unresolved = unresolved_conflicts(&ours.bytes, &input.labels);
+    if unresolved > 0 {
+        return Entry {
+            from: moved.then(|| base_path.to_string()),
+            hunks: unresolved,
+            note: "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into(),
+            unresolved: true,
+            before: Some(ours.bytes.clone()),
+            ..Entry::new(path, Action::Conflict)
+        };
+    }
     let pristine = sha256_hex(&ours.bytes) == base.sha256;
     let mut entry = Entry {
         from: moved.then(|| base_path.to_string()),
@@ -425,6 +442,19 @@ fn decide(
             }
         }
     }
+}
+
+/// How many conflict blocks ironplate wrote (labelled as its merges label them) are left in
+/// `bytes`: opening and closing markers both present.
+fn unresolved_conflicts(bytes: &[u8], labels: &Labels) -> usize {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return 0;
+    };
+    let opening = format!("<<<<<<< {}", labels.ours);
+    let closing = ">>>>>>> ironplate templates ";
+    let opened = text.lines().filter(|l| l.trim_end() == opening).count();
+    let closed = text.lines().filter(|l| l.starts_with(closing)).count();
+    opened.min(closed)
 }
 
 fn binary_conflict(mut entry: Entry, theirs: &[u8]) -> Entry {

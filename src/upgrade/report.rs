@@ -32,18 +32,22 @@ fn style(action: Action) -> Style {
     Style::new().fg_color(Some(color.into()))
 }
 
-pub fn print_text(report: &Report, verbose: bool) {
+pub fn print_text(report: &Report, verbose: bool) -> std::io::Result<()> {
     let mut out = anstream::stdout();
-    let _ = writeln!(
+    writeln!(
         out,
         "ironplate upgrade: templates {} -> {}",
         report.from, report.to
-    );
-    print_entries(report.files, verbose);
+    )?;
+    print_entries(report.files, verbose)?;
     for note in report.notes {
-        let _ = writeln!(out, "before you merge: {note}");
+        writeln!(out, "before you merge: {note}")?;
     }
+    let unresolved = report.files.iter().filter(|e| e.unresolved).count();
     let verdict = match (report.changed, report.conflicts, report.written) {
+        _ if unresolved > 0 => format!(
+            "nothing written: {unresolved} file(s) still hold conflict markers from an earlier upgrade (search for <<<<<<<); resolve them first"
+        ),
         (false, _, _) => "up to date".to_string(),
         (true, 0, true) => "upgraded".to_string(),
         (true, n, true) => format!(
@@ -52,11 +56,12 @@ pub fn print_text(report: &Report, verbose: bool) {
         (true, 0, false) => "would upgrade (nothing written)".to_string(),
         (true, n, false) => format!("would upgrade with {n} conflict(s) (nothing written)"),
     };
-    let _ = writeln!(out, "{verdict}");
+    writeln!(out, "{verdict}")?;
+    Ok(())
 }
 
 /// One line per entry (unchanged ones counted unless `verbose`), notes and pins under it.
-pub fn print_entries(files: &[Entry], verbose: bool) {
+pub fn print_entries(files: &[Entry], verbose: bool) -> std::io::Result<()> {
     let mut out = anstream::stdout();
     let shown: Vec<&Entry> = files
         .iter()
@@ -83,14 +88,14 @@ pub fn print_entries(files: &[Entry], verbose: bool) {
         } else {
             String::new()
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {s}{:width$}{s:#}  {}{from}{hunks}",
             e.action.as_str(),
             e.path
-        );
+        )?;
         for line in e.note.lines() {
-            let _ = writeln!(out, "  {:width$}    {line}", "");
+            writeln!(out, "  {:width$}    {line}", "")?;
         }
         for pin in &e.pins {
             let verb = if pin.kept == "yours" {
@@ -98,21 +103,22 @@ pub fn print_entries(files: &[Entry], verbose: bool) {
             } else {
                 "pin taken from template"
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {:width$}    {verb}: yours {}, template {} ({})",
                 "", pin.yours, pin.template, pin.pin
-            );
+            )?;
         }
     }
     let unchanged = files.len() - shown.len();
     if unchanged > 0 {
-        let _ = writeln!(out, "  ({unchanged} unchanged)");
+        writeln!(out, "  ({unchanged} unchanged)")?;
     }
+    Ok(())
 }
 
 /// Unified diffs of what each entry would write, against what is on disk now.
-pub fn print_diffs(entries: &[Entry]) {
+pub fn print_diffs(entries: &[Entry]) -> std::io::Result<()> {
     let mut out = anstream::stdout();
     let add = Style::new().fg_color(Some(AnsiColor::Green.into()));
     let del = Style::new().fg_color(Some(AnsiColor::Red.into()));
@@ -126,12 +132,12 @@ pub fn print_diffs(entries: &[Entry]) {
             _ => continue,
         };
         let (Ok(a), Ok(b)) = (std::str::from_utf8(before), std::str::from_utf8(after)) else {
-            let _ = writeln!(out, "Binary files differ: {}", e.path);
+            writeln!(out, "Binary files differ: {}", e.path)?;
             continue;
         };
         if a == b {
             if let Some(from) = &e.from {
-                let _ = writeln!(out, "rename {from} => {}", e.path);
+                writeln!(out, "rename {from} => {}", e.path)?;
             }
             continue;
         }
@@ -154,7 +160,8 @@ pub fn print_diffs(entries: &[Entry]) {
             } else {
                 Style::new()
             };
-            let _ = writeln!(out, "{s}{line}{s:#}");
+            writeln!(out, "{s}{line}{s:#}")?;
         }
     }
+    Ok(())
 }

@@ -352,6 +352,52 @@ fn a_folder_that_cannot_be_read_is_exit_2() {
     Run::new(["audit".as_ref(), file.as_os_str()]).refused(&["not a folder"]);
 }
 
+#[test]
+fn output_goes_through_symlinks_and_devices_never_replacing_them() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let repo = fixture("post");
+    let target = tmp.path().join("report.md");
+    std::fs::write(&target, "old\n").unwrap();
+    let link = tmp.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = Run::new([
+        "audit".as_ref(),
+        repo.as_os_str(),
+        "--output".as_ref(),
+        link.as_os_str(),
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("# Maintenance Audit Report")
+    );
+    // A device that cannot take it: an error, and the device is still a device.
+    Run::new([
+        "audit".as_ref(),
+        repo.as_os_str(),
+        "--output".as_ref(),
+        "/dev/full".as_ref(),
+    ])
+    .refused(&["/dev/full", "No space left"]);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    Run::new([
+        "audit".as_ref(),
+        repo.as_os_str(),
+        "--output".as_ref(),
+        tmp.path().as_os_str(),
+    ])
+    .refused(&["is a folder"]);
+}
+
 /// A copy of a fixture snapshot in a temp dir (tests never write into ../shared).
 pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::TempDir::new().unwrap();

@@ -157,6 +157,36 @@ fn same_line_changed_on_both_sides_is_a_conflict() {
         old.read("k8s/apps/litellm-db/redis.yaml")
             .contains("serviceAccountName: litellm-redis")
     );
+    // The markers are not forgotten once the lock has moved on: until they are resolved,
+    // `--check` and `upgrade` exit 1 and write nothing.
+    old.commit("upgraded, conflict left");
+    let before = tree(&old.root);
+    assert_eq!(old.upgrade(&["--check"]).code, 1);
+    let again = old.upgrade(&[]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stdout.contains("still hold conflict markers"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        tree(&old.root) == before,
+        "nothing written over the markers"
+    );
+    let resolved = old.read("README.md");
+    let start = resolved.find("<<<<<<< yours\n").unwrap();
+    let end = resolved
+        .find(">>>>>>> ironplate templates 0.3.0\n")
+        .unwrap();
+    let end = end + ">>>>>>> ironplate templates 0.3.0\n".len();
+    let mine = "conflict markers; we run `ironplate upgrade --check` nightly.\n";
+    old.write(
+        "README.md",
+        &format!("{}{mine}{}", &resolved[..start], &resolved[end..]),
+    );
+    old.commit("resolved");
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
+
     // With --conflict rej the file is left alone and the template's version sits beside it.
     let old = Old::new("default");
     old.edit("README.md", line, "ours");
@@ -307,6 +337,11 @@ fn moving_the_cluster_folder_away_from_flux_system_is_refused() {
     );
     old.commit("bootstrapped");
     let before = tree(&old.root);
+    // A dry run and a check say what the real run would do: refuse.
+    for mode in ["--dry-run", "--check"] {
+        let out = old.upgrade(&["--set", "cluster_name=staging", mode]);
+        assert_eq!(out.code, 2, "{mode}: {}", out.stdout);
+    }
     let out = old.upgrade(&["--set", "cluster_name=staging"]);
     assert_eq!(out.code, 2, "{}", out.stdout);
     for needle in [
@@ -616,6 +651,80 @@ fn missing_or_corrupt_lock_is_refused() {
         "{}",
         out.stderr
     );
+
+    // A lock from newer templates than this binary's: upgrading would roll the repo back.
+    let old = Old::new("default");
+    let lock = old.read(".ironplate.toml").replace(
+        "template_version = \"0.1.0\"",
+        "template_version = \"9.9.9\"",
+    );
+    old.write(".ironplate.toml", &lock);
+    old.commit("lock from the future");
+    let before = tree(&old.root);
+    for mode in [&["--check"][..], &[]] {
+        let out = old.upgrade(mode);
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        assert!(
+            out.stderr.contains("newer than this ironplate's"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(tree(&old.root) == before);
+
+    // A symlinked lock would be read from, and written back to, somewhere else.
+    let old = Old::new("default");
+    let outside = old._tmp.path().join("lock.toml");
+    std::fs::rename(old.path(".ironplate.toml"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, old.path(".ironplate.toml")).unwrap();
+    old.commit("symlinked lock");
+    let out = old.upgrade(&[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("symlink"), "{}", out.stderr);
+    assert!(
+        std::fs::symlink_metadata(old.path(".ironplate.toml"))
+            .unwrap()
+            .is_symlink()
+    );
+
+    // Not there, or not a folder: said as it is.
+    let out = Run::new(["upgrade", "/nonexistent-ironplate-dir"]).run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("No such file"), "{}", out.stderr);
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_an_error_unless_the_upgrade_was() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let old = Old::new("default");
+    let run = |extra: &[&str]| {
+        let mut cmd = Command::new(crate::support::bin());
+        cmd.arg("upgrade").arg(&old.root).args(extra).stdout(full());
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&["--dry-run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    // Written, then the report failed: a warning, and the exit code of the upgrade.
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("the changes themselves were written"),
+        "{stderr}"
+    );
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
 }
 
 #[test]
