@@ -29,24 +29,21 @@ pub struct Context {
     /// Whether the template's documents the owner lacks are appended (not when the owner's
     /// file only holds some of a template file's objects, outside the template's layout).
     pub add_missing: bool,
+    /// Template files (repo paths) the adoption does not write: no kustomization lists them.
+    pub absent: BTreeSet<String>,
 }
 
 impl Context {
+    /// The repo path a kustomization entry (relative to this file's folder) names.
+    fn resolve(&self, entry: &str) -> Option<String> {
+        let folder = crate::audit::repo::parent(&self.path);
+        Some(crate::audit::repo::join(folder, entry))
+    }
+
     /// A kustomization entry (relative to this file's folder) naming a moved file: the
     /// entry that names it at its new path.
     pub fn moved(&self, entry: &str) -> Option<String> {
-        let folder = self.path.rsplit_once('/').map_or("", |(f, _)| f);
-        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-        for part in entry.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                p => parts.push(p),
-            }
-        }
-        let new = self.renamed.get(&parts.join("/"))?;
+        let new = self.renamed.get(&self.resolve(entry)?)?;
         let new_name = new.rsplit('/').next().unwrap_or(new);
         Some(match entry.rsplit_once('/') {
             Some((dir, _)) => format!("{dir}/{new_name}"),
@@ -104,6 +101,21 @@ fn chunks(text: &str, what: &str) -> Result<Vec<Chunk>, String> {
             continue;
         }
         let node = docs.into_iter().find(|d| !matches!(d, Node::Null { .. }));
+        // `<<: *anchor` merges a map in YAML 1.1 only: rewritten as a field named `<<`, it
+        // would stop meaning what the owner wrote.
+        let mut merge_key = false;
+        if let Some(n) = &node {
+            n.walk(&mut |x| {
+                if let Node::Map { entries, .. } = x {
+                    merge_key |= entries.iter().any(|e| e.key == "<<");
+                }
+            });
+        }
+        if merge_key {
+            return Err(format!(
+                "{what} uses a YAML merge key (`<<:`) in the document at line {start}, which ironplate does not rewrite"
+            ));
+        }
         out.push(Chunk { text: part, node });
     }
     Ok(out)
@@ -292,10 +304,13 @@ fn pair_documents(ours: &[Chunk], theirs: &[Chunk]) -> Vec<Option<usize>> {
             _ => None,
         }
     };
+    // Objects that others name (a pod mounts a ConfigMap, uses a ServiceAccount) pair by name
+    // only: the owner's `redis-notes` is not the template's `litellm-redis-config`.
+    const BY_NAME_ONLY: [&str; 4] = ["Kustomization", "ConfigMap", "Secret", "ServiceAccount"];
     let kinds: BTreeSet<String> = ours.iter().filter_map(|o| o.key().map(|k| k.0)).collect();
     for kind in kinds
         .iter()
-        .filter(|k| !k.is_empty() && *k != "Kustomization")
+        .filter(|k| !k.is_empty() && !BY_NAME_ONLY.contains(&k.as_str()))
     {
         if let Some((i, j)) = alone(&pairs, &taken, &|k: &str| k == kind) {
             pairs[i] = Some(j);
@@ -734,10 +749,18 @@ impl<'a> Merger<'a> {
             .filter_map(|i| i.str().map(str::to_string))
             .collect();
         for x in t.items() {
-            if let Some(s) = x.str().filter(|s| !have.contains(*s)) {
-                self.added.push(format!("resources[{s}]"));
-                items.push(x.clone());
+            let Some(s) = x.str().filter(|s| !have.contains(*s)) else {
+                continue;
+            };
+            if self
+                .ctx
+                .resolve(s)
+                .is_some_and(|p| self.ctx.absent.contains(&p))
+            {
+                continue; // not written by this adoption: listing it would break the build
             }
+            self.added.push(format!("resources[{s}]"));
+            items.push(x.clone());
         }
         Node::Seq { items, at: o.pos() }
     }
@@ -1094,6 +1117,34 @@ impl<'a> Merger<'a> {
     /// The chart comes from the template's source (chartRef, never both with chart.spec),
     /// found in the template's namespace when the owner's HelmRelease lives elsewhere.
     fn helm_release_fixups(&mut self, merged: &mut Node, o: &Node, t: &Node) {
+        // Helm knows a release by its name, and the chart names its objects after
+        // fullnameOverride: a change reinstalls the release or renames its Service.
+        let release = |n: &Node| {
+            n.str_at("spec.releaseName")
+                .map(str::to_string)
+                .or_else(|| {
+                    let name = n.str_at("metadata.name")?;
+                    Some(match n.str_at("spec.targetNamespace") {
+                        Some(ns) => format!("{ns}-{name}"),
+                        None => name.to_string(),
+                    })
+                })
+        };
+        if let (Some(was), Some(now)) = (release(o), release(merged))
+            && was != now
+        {
+            self.note(format!(
+                "the Helm release is now named {now} (was {was}): Flux uninstalls {was} and installs {now}, a short LiteLLM outage (its data stays in Postgres); ironplate's NetworkPolicies select the pods by this name"
+            ));
+        }
+        let full = |n: &Node| n.str_at("spec.values.fullnameOverride").map(str::to_string);
+        if full(o) != full(merged)
+            && let Some(now) = full(merged)
+        {
+            self.note(format!(
+                "the chart now names its objects {now} (fullnameOverride): anything that reached the old Service name must use {now}"
+            ));
+        }
         let Some(chart_ref) = t.at("spec.chartRef") else {
             return;
         };

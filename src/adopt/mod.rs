@@ -323,11 +323,6 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
         .iter()
         .map(|(to, from)| (from.clone(), to.clone()))
         .collect();
-    let context_for = |path: &str| harden::Context {
-        path: path.to_string(),
-        add_missing: true,
-        renamed: renamed.clone(),
-    };
     // A folder with the owner's kustomization.yaml and none from the template: kustomize
     // (and so Flux) applies only what that file lists, and listing the template's entry
     // point beside the owner's would apply the same objects twice.
@@ -340,6 +335,58 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             !template_paths.contains(format!("{f}/kustomization.yaml").trim_start_matches('/'))
         })
         .collect();
+    // Why a template file the owner lacks is not added (and the owner file that does its job,
+    // if one does); `None`: it is added.
+    let not_added = |path: &str, contents: &[u8]| -> Option<(String, Option<String>)> {
+        // The owner's file of the same job at another place tools also read: adding ours
+        // would shadow theirs (GitHub reads .github/CODEOWNERS before CODEOWNERS).
+        if let Some(theirs_at) = alternates(path).iter().find(|a| repo.exists(a)) {
+            return Some((format!("not added: your {theirs_at} does this job"), None));
+        }
+        // An object the owner already defines in a file of their own would be defined twice
+        // (two owners of one object in the cluster): that file does this one's job.
+        let theirs_keys = std::str::from_utf8(contents)
+            .map(doc_keys)
+            .unwrap_or_default();
+        let elsewhere = owner_keys.iter().find_map(|(p, keys)| {
+            let key = keys
+                .iter()
+                .find(|k| !k.1.is_empty() && theirs_keys.contains(k))?;
+            (!template_paths.contains(*p) && !claimed.contains(*p)).then_some((p, key))
+        });
+        if let Some((other, (kind, name))) = elsewhere.filter(|_| is_yaml(path)) {
+            return Some((
+                format!("not added: your {other} already defines {kind} {name} (hardened there)"),
+                Some(other.to_string()),
+            ));
+        }
+        owner_kustomized.contains(folder(path)).then(|| {
+            (
+                format!(
+                    "not added: your {}/kustomization.yaml decides what this folder applies",
+                    folder(path)
+                ),
+                None,
+            )
+        })
+    };
+    // Template files that will not exist: no kustomization may list them.
+    let absent: BTreeSet<String> = theirs
+        .files
+        .iter()
+        .filter(|(path, file)| {
+            !moved_from.contains_key(*path)
+                && ours.get(path.as_str()).is_none_or(Option::is_none)
+                && not_added(path, &file.contents).is_some()
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    let context_for = |path: &str| harden::Context {
+        path: path.to_string(),
+        add_missing: true,
+        renamed: renamed.clone(),
+        absent: absent.clone(),
+    };
 
     let mut entries = Vec::new();
     // Owner files outside the template's layout that define a template file's objects: the
@@ -359,51 +406,21 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
             entry.remove = vec![f.clone()];
         }
         let Some(o) = source else {
-            // The owner's file of the same job at another place tools also read: adding
-            // ours would shadow theirs (GitHub reads .github/CODEOWNERS before CODEOWNERS).
-            if let Some(theirs_at) = alternates(path).iter().find(|a| repo.exists(a)) {
-                entry.action = Action::NotAdded;
-                entry.note = format!("not added: your {theirs_at} does this job");
-                entries.push(entry);
-                continue;
-            }
-            // An object the owner already defines in a file of their own would be defined
-            // twice (two owners of one object in the cluster): that file does this one's job.
-            let theirs_keys = std::str::from_utf8(&file.contents)
-                .map(doc_keys)
-                .unwrap_or_default();
-            let elsewhere = owner_keys.iter().find(|(p, keys)| {
-                !template_paths.contains(**p)
-                    && !claimed.contains(**p)
-                    && keys
-                        .iter()
-                        .any(|k| !k.1.is_empty() && theirs_keys.contains(k))
-            });
-            if let Some((other, keys)) = elsewhere.filter(|_| is_yaml(path)) {
-                let (kind, name) = keys
-                    .iter()
-                    .find(|k| !k.1.is_empty() && theirs_keys.contains(k))
-                    .expect("found by this key");
-                entry.action = Action::NotAdded;
-                entry.note = format!(
-                    "not added: your {other} already defines {kind} {name} (hardened there)"
-                );
-                hardened_elsewhere
-                    .entry(other.to_string())
-                    .or_insert_with(|| file.contents.clone());
-                entries.push(entry);
-                continue;
-            }
-            if owner_kustomized.contains(folder(path)) {
-                entry.action = Action::NotAdded;
-                entry.note = format!(
-                    "not added: your {}/kustomization.yaml decides what this folder applies",
-                    folder(path)
-                );
-            } else {
-                entry.action = Action::Added;
-                entry.write = Some(file.contents.clone());
-                entry.executable = file.executable;
+            match not_added(path, &file.contents) {
+                Some((note, does_its_job)) => {
+                    entry.action = Action::NotAdded;
+                    entry.note = note;
+                    if let Some(other) = does_its_job {
+                        hardened_elsewhere
+                            .entry(other)
+                            .or_insert_with(|| file.contents.clone());
+                    }
+                }
+                None => {
+                    entry.action = Action::Added;
+                    entry.write = Some(file.contents.clone());
+                    entry.executable = file.executable;
+                }
             }
             entries.push(entry);
             continue;

@@ -2,7 +2,7 @@
 //! from the repo's facts to an outcome with evidence.
 
 use crate::audit::k8s::{self, Pod, Release, Role};
-use crate::audit::repo::{Doc, Evidence, Repo, is_yaml, parent};
+use crate::audit::repo::{self, Doc, Evidence, Repo, is_yaml, parent};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -595,6 +595,14 @@ pub const CHECKS: &[Check] = &[
         severity: Severity::Low,
         fix: Fix::Upgrade,
         run: cmp12_instance_version_labels,
+    },
+    Check {
+        id: "CMP-13",
+        section: Section::Compliance,
+        title: "Every local file a kustomization lists exists (else kustomize, and so Flux, fails)",
+        severity: Severity::High,
+        fix: Fix::Manual,
+        run: cmp13_kustomize_entries_exist,
     },
 ];
 
@@ -2346,6 +2354,49 @@ fn cmp12_instance_version_labels(f: &Facts) -> Outcome {
     }
     if !any {
         return Outcome::not_applicable("no workloads");
+    }
+    Outcome::from_findings(found)
+}
+
+fn cmp13_kustomize_entries_exist(f: &Facts) -> Outcome {
+    let mut found = Findings::default();
+    let mut any = false;
+    let folder_exists = |p: &str| {
+        let prefix = format!("{p}/");
+        f.repo.files.iter().any(|file| file.starts_with(&prefix))
+    };
+    for doc in f.repo.docs.iter().filter(|d| {
+        repo::is_kustomization_file(&d.path)
+            && d.api_version().starts_with("kustomize.config.k8s.io")
+    }) {
+        any = true;
+        let dir = parent(&doc.path);
+        for key in ["resources", "components", "patchesStrategicMerge"] {
+            for item in doc.node.get(key).map(Node::items).unwrap_or_default() {
+                let Some(entry) = item.str() else { continue };
+                // Remote bases (URLs, `github.com/...?ref=`) and absolute paths are not files
+                // of this repo.
+                if entry.contains("://")
+                    || entry.contains("?ref=")
+                    || entry.starts_with('/')
+                    || entry.starts_with("github.com/")
+                {
+                    continue;
+                }
+                let path = repo::join(dir, entry);
+                if !f.repo.exists(&path) && !folder_exists(&path) {
+                    found.on(
+                        "CMP-13",
+                        doc,
+                        Some(item),
+                        format!("{key} lists {entry}, which is not in the repo"),
+                    );
+                }
+            }
+        }
+    }
+    if !any {
+        return Outcome::not_applicable("no kustomization.yaml");
     }
     Outcome::from_findings(found)
 }

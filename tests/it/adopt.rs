@@ -709,3 +709,67 @@ fn secrets_and_configs_the_owner_still_uses_stay_working() {
         "include /run/redis-auth/auth.conf\nmaxmemory 256mb\n"
     );
 }
+
+#[test]
+fn kustomizations_list_only_what_is_there_and_owners_configmaps_stay_theirs() {
+    // The source and the release in one file of the owner's: the template's helmrelease.yaml
+    // is not added, so no kustomization may list it.
+    let (_t, dir) = copy_fixture("pre");
+    let app = dir.join("k8s/apps/litellm");
+    let both = format!(
+        "{}---\n{}",
+        read(&dir, "k8s/apps/litellm/helmrepository.yaml"),
+        read(&dir, "k8s/apps/litellm/helmrelease.yaml")
+    );
+    std::fs::write(app.join("helm.yaml"), both).unwrap();
+    std::fs::remove_file(app.join("helmrepository.yaml")).unwrap();
+    std::fs::remove_file(app.join("helmrelease.yaml")).unwrap();
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - configmap.yaml\n  - helm.yaml\n",
+    )
+    .unwrap();
+    adopt(&dir, &["--yes"]);
+    let listed = read(&dir, "k8s/apps/litellm/kustomization.yaml");
+    assert!(!listed.contains("helmrelease.yaml"), "{listed}");
+    assert!(!app.join("helmrelease.yaml").exists());
+    assert_eq!(kustomize_builds(&dir.join("k8s/apps/litellm")), 1);
+    assert_eq!(audit_statuses(&dir).0, 0);
+
+    // A ConfigMap of the owner's beside Redis is not Redis's config.
+    let (_t, dir) = copy_fixture("pre");
+    let redis = "k8s/apps/litellm-db/redis.yaml";
+    let mut text = read(&dir, redis);
+    text.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: redis-notes\n  namespace: litellm\ndata:\n  note: hello\n");
+    std::fs::write(dir.join(redis), text).unwrap();
+    adopt(&dir, &["--yes"]);
+    let notes = object(&dir, redis, "ConfigMap", "redis-notes");
+    assert_eq!(notes["data"], serde_json::json!({"note": "hello"}));
+    let config = object(&dir, redis, "ConfigMap", "litellm-redis-config");
+    assert!(
+        config["data"]["redis.conf"]
+            .as_str()
+            .unwrap()
+            .contains("include")
+    );
+}
+
+#[test]
+fn a_manifest_with_yaml_merge_keys_is_kept_not_rewritten() {
+    let (_t, dir) = copy_fixture("pre");
+    let redis = "k8s/apps/litellm-db/redis.yaml";
+    let text = read(&dir, redis);
+    let start = text.find("          livenessProbe:").unwrap();
+    let end = text.find("          volumeMounts:").unwrap();
+    let text = format!(
+        "{}          livenessProbe:\n            <<: *probe\n            initialDelaySeconds: 15\n{}",
+        &text[..start],
+        &text[end..]
+    )
+    .replacen("          readinessProbe:\n", "          readinessProbe: &probe\n", 1);
+    std::fs::write(dir.join(redis), &text).unwrap();
+    let out = adopt(&dir, &["--yes"]);
+    assert!(out.stdout.contains("YAML merge key"), "{}", out.stdout);
+    assert_eq!(read(&dir, redis), text, "the owner's file, untouched");
+    assert!(dir.join(format!("{redis}.ironplate-theirs")).exists());
+}

@@ -535,6 +535,24 @@ fn patches_multi_document_files_and_yml_are_understood() {
         .collect();
     assert_eq!(paths, ["k8s/apps/litellm-db/extra.yml"], "{dep04:#}");
     assert_eq!(dep04["evidence"][0]["line"], 16);
+    // Every entry above exists (the patch, folders, files): CMP-13 passes; a missing one
+    // fails it, with its line, and a remote base is never looked for.
+    assert_eq!(find_check(&report, "CMP-13")["status"], "pass");
+    std::fs::write(
+        root.join("k8s/apps/litellm/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - https://github.com/org/repo//base?ref=v1\n  - ../litellm-db\n  - helmrelease.yaml\n  - gone.yaml\n",
+    )
+    .unwrap();
+    let (code, _, report) = audit(&root);
+    assert_eq!(code, 1);
+    let cmp13 = find_check(&report, "CMP-13");
+    assert_eq!(cmp13["status"], "fail");
+    assert_eq!(cmp13["evidence"].as_array().unwrap().len(), 1, "{cmp13:#}");
+    assert_eq!(
+        cmp13["evidence"][0]["path"],
+        "k8s/apps/litellm/kustomization.yaml"
+    );
+    assert_eq!(cmp13["evidence"][0]["line"], 7);
 }
 
 #[test]
