@@ -276,6 +276,43 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
     Ok(Merged { text, notes })
 }
 
+/// An image reference without its tag and digest (`postgres:16-alpine@sha256:...` ->
+/// `postgres`), so that a container is known by what it runs.
+fn image_repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    }
+}
+
+/// Sets `value` at the mapping path `keys` under `node`, creating the mappings on the way.
+fn set_path(node: &mut Node, keys: &[&str], value: Node) {
+    let Some((last, parents)) = keys.split_last() else {
+        return;
+    };
+    let mut cur = node;
+    for key in parents {
+        if cur
+            .get_mut(key)
+            .is_none_or(|n| !matches!(n, Node::Map { .. }))
+        {
+            cur.set(
+                key,
+                Node::Map {
+                    entries: Vec::new(),
+                    at: Default::default(),
+                },
+            );
+        }
+        match cur.get_mut(key) {
+            Some(next) => cur = next,
+            None => return,
+        }
+    }
+    cur.set(last, value);
+}
+
 /// For each owner document, the template document it merges with: the same kind and name;
 /// else the one left of its kind on both sides (a Service named `pg` is the template's
 /// `litellm-postgres`); else, among workloads, the one left on both sides (a StatefulSet the
@@ -486,6 +523,24 @@ impl<'a> Merger<'a> {
         if self.kind == "ConfigMap" {
             self.config_includes(&mut merged, t);
         }
+        if self.kind == "Secret" {
+            // The file is an example; the live Secret was made by hand and lacks the key the
+            // hardened manifests now read (Redis AUTH): said first, since pods wait for it.
+            let keys: Vec<&str> = self
+                .added
+                .iter()
+                .filter_map(|a| a.strip_prefix("stringData.").or(a.strip_prefix("data.")))
+                .collect();
+            if !keys.is_empty() {
+                let note = format!(
+                    "before this rolls out, add {} to the Secret {} in the cluster: the hardened manifests read {}, and their pods wait for it",
+                    keys.join(", "),
+                    self.name,
+                    if keys.len() == 1 { "it" } else { "them" }
+                );
+                self.notes.insert(0, note);
+            }
+        }
         if self.kind.is_empty() && self.ctx.path.ends_with("dependabot.yml") {
             dependabot_fixups(&mut merged);
         }
@@ -672,20 +727,44 @@ impl<'a> Merger<'a> {
         let id = |n: &Node| n.get(key).and_then(Node::str).map(str::to_string);
         let child = format!("{path}[]");
         let is_containers = path.ends_with("containers") || path.ends_with("initContainers");
-        // One container on each side, named differently (`db` where the template says
-        // `postgres`): the same container.
-        let only_pair = is_containers
-            && o.items().len() == 1
-            && t.items().len() == 1
-            && id(&o.items()[0]) != id(&t.items()[0]);
+        // Owner item -> template item: by the key; containers named otherwise (`db` where the
+        // template says `postgres`) by the image they run, else the one left on each side.
+        let mut pair: Vec<Option<usize>> = o
+            .items()
+            .iter()
+            .map(|item| {
+                let k = id(item)?;
+                t.items().iter().position(|x| id(x).as_ref() == Some(&k))
+            })
+            .collect();
+        if is_containers {
+            let repo = |n: &Node| n.str_at("image").map(|i| image_repository(i).to_string());
+            let free = |pair: &[Option<usize>], j: usize| !pair.contains(&Some(j));
+            for i in 0..pair.len() {
+                if pair[i].is_some() {
+                    continue;
+                }
+                let Some(mine) = repo(&o.items()[i]) else {
+                    continue;
+                };
+                let same: Vec<usize> = (0..t.items().len())
+                    .filter(|j| free(&pair, *j) && repo(&t.items()[*j]).as_ref() == Some(&mine))
+                    .collect();
+                if let [j] = same.as_slice() {
+                    pair[i] = Some(*j);
+                }
+            }
+            let left_o: Vec<usize> = (0..pair.len()).filter(|i| pair[*i].is_none()).collect();
+            let left_t: Vec<usize> = (0..t.items().len()).filter(|j| free(&pair, *j)).collect();
+            if let ([i], [j]) = (left_o.as_slice(), left_t.as_slice())
+                && o.items().len() == 1
+            {
+                pair[*i] = Some(*j);
+            }
+        }
         let mut items = Vec::new();
-        for item in o.items() {
-            let matched = if only_pair {
-                t.items().first()
-            } else {
-                id(item).and_then(|k| t.items().iter().find(|x| id(x).as_ref() == Some(&k)))
-            };
-            items.push(match matched {
+        for (item, matched) in o.items().iter().zip(&pair) {
+            items.push(match matched.map(|j| &t.items()[j]) {
                 Some(x) => {
                     let merged = self.merge(item, x, &child, template_scalars);
                     if is_containers {
@@ -696,21 +775,12 @@ impl<'a> Merger<'a> {
                         merged
                     }
                 }
-                None => {
-                    if is_containers {
-                        self.note(format!(
-                            "container {} is yours: the template knows no such container, so it is not hardened (audit judges it)",
-                            id(item).unwrap_or_else(|| "(unnamed)".into())
-                        ));
-                    }
-                    item.clone()
-                }
+                None => item.clone(),
             });
         }
-        for x in t.items() {
+        for (j, x) in t.items().iter().enumerate() {
             let k = id(x);
-            let paired = only_pair || (k.is_some() && o.items().iter().any(|i| id(i) == k));
-            if paired {
+            if pair.contains(&Some(j)) {
                 continue;
             }
             // A container is never added to the owner's pod: it would run a second database
@@ -843,10 +913,17 @@ impl<'a> Merger<'a> {
             }
         }
         if let Some(Node::Seq { items, .. }) = pod.get_mut("volumes") {
+            let mut dropped = Vec::new();
             items.retain(|v| {
                 let name = v.str_at("name").unwrap_or("");
-                owner_volumes.contains(name) || mounted.contains(name)
+                let keep = owner_volumes.contains(name) || mounted.contains(name);
+                if !keep {
+                    dropped.push(format!("spec.template.spec.volumes[{name}]"));
+                }
+                keep
             });
+            // Only what was written is reported as added.
+            self.added.retain(|a| !dropped.contains(a));
         }
         let volumes = pod.get("volumes").cloned().unwrap_or(Node::Seq {
             items: Vec::new(),
@@ -856,6 +933,12 @@ impl<'a> Merger<'a> {
             .at("spec.template.spec.containers")
             .map(Node::items)
             .unwrap_or_default();
+        let pod_ids = |n: &Node, key: &str| {
+            n.str_at(&format!("spec.template.spec.securityContext.{key}"))
+                .map(str::to_string)
+        };
+        // The UID the owner's (first hardened) container ran as: its own, else the pod's.
+        let mut was_uid = pod_ids(o, "runAsUser");
         if let Some(Node::Seq { items, .. }) = pod.get_mut("containers") {
             for container in items.iter_mut() {
                 let name = container.str_at("name").unwrap_or("").to_string();
@@ -869,18 +952,45 @@ impl<'a> Merger<'a> {
                     .unwrap_or_default()
                     .iter()
                     .find(|c| c.str_at("name") == Some(&name));
-                if let (Some(theirs), Some(ours)) = (theirs, ours) {
-                    self.secrets_as_files(container, ours, theirs, &volumes);
+                match (theirs, ours) {
+                    (Some(theirs), Some(ours)) => {
+                        self.secrets_as_files(container, ours, theirs, &volumes);
+                        // A container's own IDs win over the pod's: the owner's would undo
+                        // the template's (and fsGroup would no longer match).
+                        for key in ["runAsUser", "runAsGroup"] {
+                            let pod_value = pod_ids(t, key);
+                            let own = container
+                                .str_at(&format!("securityContext.{key}"))
+                                .map(str::to_string);
+                            if pod_value.is_none()
+                                || theirs.at(&format!("securityContext.{key}")).is_some()
+                                || own.is_none()
+                            {
+                                continue;
+                            }
+                            if key == "runAsUser" && was_uid == pod_ids(o, "runAsUser") {
+                                was_uid = own.clone();
+                            }
+                            if let Some(Node::Map { entries, .. }) =
+                                container.get_mut("securityContext")
+                            {
+                                entries.retain(|e| e.key != key);
+                            }
+                            self.note(format!(
+                                "container {name}: securityContext.{key} {} removed: it runs as the pod's {key} {}",
+                                own.unwrap_or_default(),
+                                pod_value.unwrap_or_default()
+                            ));
+                        }
+                    }
+                    _ => self.restricted_minimum(container, &name),
                 }
             }
         }
         // A new UID meets data written by the old one.
-        let uid = |n: &Node| {
-            n.str_at("spec.template.spec.securityContext.runAsUser")
-                .map(str::to_string)
-        };
+        let uid = |n: &Node| pod_ids(n, "runAsUser");
         if let Some(new_uid) = uid(t)
-            && uid(o) != Some(new_uid.clone())
+            && was_uid != Some(new_uid.clone())
         {
             let image = t
                 .at("spec.template.spec.containers")
@@ -899,7 +1009,7 @@ impl<'a> Merger<'a> {
             if let Some(what) = what {
                 self.note(format!(
                     "now runs as UID {new_uid} (was {}): on an existing volume, chown the data to {new_uid} once before this rolls out ({what})",
-                    uid(o).map_or("the image's default".to_string(), |u| format!("UID {u}"))
+                    was_uid.as_ref().map_or("the image's default".to_string(), |u| format!("UID {u}"))
                 ));
             }
             if o.at("spec.template.spec.initContainers").is_some() {
@@ -908,6 +1018,48 @@ impl<'a> Merger<'a> {
                 ));
             }
         }
+    }
+
+    /// A container of the owner's the template knows nothing of, in a pod that now runs under
+    /// Pod Security `restricted`: what `restricted` requires of every container (the pod
+    /// gives runAsNonRoot and seccomp) is added where the owner set nothing; the rest of its
+    /// hardening is the owner's call, and audit judges it.
+    fn restricted_minimum(&mut self, container: &mut Node, name: &str) {
+        let mut added = Vec::new();
+        if container
+            .str_at("securityContext.allowPrivilegeEscalation")
+            .is_none()
+        {
+            set_path(
+                container,
+                &["securityContext", "allowPrivilegeEscalation"],
+                Node::Scalar {
+                    value: "false".into(),
+                    at: Default::default(),
+                    end: Default::default(),
+                    is_str: false,
+                },
+            );
+            added.push("allowPrivilegeEscalation: false");
+        }
+        if container.at("securityContext.capabilities.drop").is_none() {
+            set_path(
+                container,
+                &["securityContext", "capabilities", "drop"],
+                Node::Seq {
+                    items: vec![Node::string("ALL")],
+                    at: Default::default(),
+                },
+            );
+            added.push("capabilities.drop: [ALL]");
+        }
+        if added.is_empty() {
+            return;
+        }
+        self.note(format!(
+            "container {name} is yours (the template has no such container): securityContext {} added, as Pod Security `restricted` requires; the rest is yours to harden (audit judges it)",
+            added.join(", ")
+        ));
     }
 
     /// A hardened container reads Secrets from the files the template mounts, never from env

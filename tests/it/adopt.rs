@@ -773,3 +773,52 @@ fn a_manifest_with_yaml_merge_keys_is_kept_not_rewritten() {
     assert_eq!(read(&dir, redis), text, "the owner's file, untouched");
     assert!(dir.join(format!("{redis}.ironplate-theirs")).exists());
 }
+
+#[test]
+fn containers_are_known_by_what_they_run_and_the_owners_own_get_the_restricted_minimum() {
+    let db = "k8s/apps/litellm-db/postgres.yaml";
+    // Postgres renamed `db`, beside an exporter of the owner's, both with their own UID.
+    let (_t, dir) = edited_pre(&[
+        (db, "        - name: postgres\n", "        - name: db\n"),
+        (
+            db,
+            "      volumes:\n",
+            "        - name: exporter\n          image: quay.io/prometheuscommunity/postgres-exporter:v0.15.0\n      volumes:\n",
+        ),
+        (
+            db,
+            "          image: postgres:16-alpine\n",
+            "          image: postgres:16-alpine\n          securityContext:\n            runAsUser: 70\n",
+        ),
+    ]);
+    let out = adopt(&dir, &["--yes"]);
+    let pg = object(&dir, db, "Deployment", "litellm-postgres");
+    let postgres = container(&pg, "db");
+    assert_eq!(postgres["securityContext"]["readOnlyRootFilesystem"], true);
+    assert!(
+        postgres["securityContext"].get("runAsUser").is_none(),
+        "the pod's UID applies"
+    );
+    assert!(env_names(postgres).contains(&"POSTGRES_PASSWORD_FILE"));
+    assert!(
+        out.stdout.contains("now runs as UID 10001 (was UID 70)"),
+        "{}",
+        out.stdout
+    );
+    let exporter = container(&pg, "exporter");
+    assert_eq!(
+        exporter["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+    assert_eq!(
+        exporter["securityContext"]["capabilities"]["drop"][0],
+        "ALL"
+    );
+    // The key the hardened pods now read, which the live Secret made by hand lacks.
+    assert!(
+        out.stdout
+            .contains("add redis-password to the Secret litellm-db-secret in the cluster"),
+        "{}",
+        out.stdout
+    );
+}
