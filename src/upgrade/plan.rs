@@ -268,13 +268,27 @@ fn paired(
     ours: Option<&OursFile>,
     at_target: Option<&OursFile>,
 ) -> Entry {
-    let entry = decide(input, base_path, base, path, ownership, theirs, ours);
     let moved = base_path != path;
+    // Moved already, by a run killed before it wrote the lock: the file at the new path is
+    // the owner's file now, and the rerun finishes the job from there.
+    let finishing = moved && ours.is_none() && at_target.is_some();
+    let entry = decide(
+        input,
+        base_path,
+        base,
+        path,
+        ownership,
+        theirs,
+        if finishing { at_target } else { ours },
+    );
     match at_target {
         // Where the template moves this file something else already sits (an interrupted
         // run leaves exactly the result there: then it is simply finished).
         Some(there)
-            if moved && ours.is_some() && entry.write.as_deref() != Some(&there.bytes[..]) =>
+            if moved
+                && !finishing
+                && ours.is_some()
+                && entry.write.as_deref() != Some(&there.bytes[..]) =>
         {
             Entry {
                 from: Some(base_path.to_string()),

@@ -751,6 +751,31 @@ fn copies_a_killed_run_left_beside_owned_files_are_swept_by_the_rerun() {
 }
 
 #[test]
+fn a_run_killed_just_before_the_lock_is_finished_by_the_rerun() {
+    // Every file written and moved (pdb.yaml -> poddisruptionbudgets.yaml), the old lock
+    // still in place: the rerun reports the moved file as moved, not as deleted.
+    let old = Old::new("default");
+    old.edit(
+        "k8s/apps/litellm-db/pdb.yaml",
+        "name: litellm-postgres\n",
+        "name: litellm-postgres\n  annotations:\n    team: platform\n",
+    );
+    old.commit("edited pdb");
+    let lock = old.read(".ironplate.toml");
+    assert_eq!(old.upgrade(&[]).code, 0);
+    let mut done = tree(&old.root);
+    done.retain(|p, _| !p.starts_with(".git/"));
+    old.write(".ironplate.toml", &lock);
+    let (code, report) = old.upgrade_json(&["--allow-dirty"]);
+    assert_eq!(code, 0, "{report:#}");
+    let moved = action(&report, "k8s/apps/litellm-db/poddisruptionbudgets.yaml");
+    assert_ne!(moved, "kept-deleted", "{report:#}");
+    let mut finished = tree(&old.root);
+    finished.retain(|p, _| !p.starts_with(".git/"));
+    assert!(finished == done, "the rerun ends where the whole run ended");
+}
+
+#[test]
 fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
     use std::collections::BTreeMap;
     // The result of an uninterrupted run, to compare against.
