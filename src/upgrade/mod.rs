@@ -166,6 +166,31 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
             file.ownership = Ownership::Merged;
         }
     }
+    // Seeded files (the proxy config) are the owner's, but an answer the owner changes now
+    // (`--set namespace=...`, `--set models=...`) still reaches them: what that change alone
+    // does to them, the current templates rendered with the old answers and the new.
+    let mut answer_changes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let old_answers = answers::resolve(
+        &templates,
+        &preset,
+        &Given::default(),
+        Some(&recorded),
+        None,
+        &dir_name,
+    );
+    if let Ok(old_answers) = old_answers
+        && old_answers != answers
+    {
+        let before = render::render(&templates, &old_answers, &inputs)?;
+        for (path, file) in &theirs.files {
+            if file.ownership != Ownership::Seeded {
+                continue;
+            }
+            if let Some(old) = before.files.values().find(|f| f.template == file.template) {
+                answer_changes.insert(path.clone(), old.contents.clone());
+            }
+        }
+    }
     let base = rebuild_base(&lock, &dir_name);
     let crossed = versions_since(&lock.template_version)?;
     let renames = renames_since(&crossed);
@@ -186,6 +211,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         base: &base,
         theirs: &theirs,
         renames: &renames,
+        answer_changes: &answer_changes,
         ours: &ours,
         labels,
         conflicts: opts.conflict,

@@ -154,6 +154,9 @@ pub struct PlanInput<'a> {
     pub theirs: &'a RenderedTree,
     /// Template renames from the lock's version to the current one (old → new).
     pub renames: &'a BTreeMap<String, String>,
+    /// For seeded files, when answers changed: the current templates' render with the old
+    /// answers (THEIRS has the new), so that the answer change alone reaches them.
+    pub answer_changes: &'a BTreeMap<String, Vec<u8>>,
     /// The disk at every path of `base` and `theirs` (None: absent).
     pub ours: &'a BTreeMap<String, Option<OursFile>>,
     pub labels: Labels<'a>,
@@ -365,8 +368,38 @@ fn decide(
     };
     match ownership {
         Ownership::Seeded => {
-            entry.note = "seeded: yours from the start, never changed by upgrade".into();
-            finish(entry, Action::SeededSkip, ours.bytes.clone())
+            let Some(before) = input
+                .answer_changes
+                .get(path)
+                .filter(|b| b.as_slice() != theirs)
+            else {
+                entry.note = "seeded: yours from the start, never changed by upgrade".into();
+                return finish(entry, Action::SeededSkip, ours.bytes.clone());
+            };
+            // Only what the changed answers change, merged into the owner's file.
+            match merge::three_way(before, &ours.bytes, theirs, &input.labels) {
+                None => binary_conflict(entry, theirs),
+                Some(m) if m.conflicts == 0 => {
+                    entry.note =
+                        "seeded: yours; only what the answers you changed change was applied"
+                            .into();
+                    let action = if m.contents == ours.bytes {
+                        Action::SeededSkip
+                    } else {
+                        Action::Merged
+                    };
+                    finish(entry, action, m.contents)
+                }
+                Some(m) => {
+                    entry.hunks = m.conflicts;
+                    entry.note =
+                        "seeded: yours; the answers you changed touch lines you edited".into();
+                    match input.conflicts {
+                        ConflictMode::Inline => finish(entry, Action::Conflict, m.contents),
+                        ConflictMode::SideFile => conflict_keep_both(entry, theirs),
+                    }
+                }
+            }
         }
         Ownership::Managed => {
             if ours.bytes == theirs {

@@ -424,6 +424,35 @@ fn seeded_superset_and_managed_files() {
 }
 
 #[test]
+fn an_answer_change_reaches_the_seeded_proxy_config_around_the_owners_models() {
+    let old = Old::made_with("0.3.0", &[]);
+    let config = "k8s/apps/litellm/configmap.yaml";
+    old.edit(
+        config,
+        "    model_list:\n",
+        "    model_list:\n      - model_name: gpt-4.1\n        litellm_params:\n          model: openai/gpt-4.1\n          api_key: os.environ/OPENAI_API_KEY\n",
+    );
+    old.commit("a model of the owner's");
+    // The namespace moves everything, the proxy config too; the owner's model stays.
+    let (code, report) = old.upgrade_json(&["--set", "namespace=gateway"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(action(&report, config), "merged");
+    let text = old.read(config);
+    assert!(text.contains("  namespace: gateway\n") && text.contains("model: openai/gpt-4.1"));
+    assert!(
+        !old.read("k8s/apps/litellm/helmrelease.yaml")
+            .contains("namespace: litellm\n")
+    );
+    // With no answer changed, the file stays the owner's alone.
+    old.commit("moved");
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
+    // A model list the owner edited and the answer replaces: a conflict, never a silent pick.
+    let (code, report) = old.upgrade_json(&["--set", "models=mistral/mistral-large"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(action(&report, config), "conflict");
+}
+
+#[test]
 fn binary_crlf_and_executable_files() {
     let old = Old::new("default");
     // Not text: never merged line-wise; both kept.
