@@ -118,7 +118,7 @@ fn yaml_values_are_injection_safe() {
     assert_eq!(ns["metadata"]["annotations"]["a8r.io/owner"], nasty);
     assert_eq!(
         ns["metadata"]["annotations"]["a8r.io/description"],
-        format!("AI gateway (LiteLLM) of {nasty}")
+        "AI gateway (LiteLLM), repo gateway"
     );
     assert!(
         repo.read("LICENSE")
@@ -280,4 +280,57 @@ fn example_identity_is_called_out_until_replaced() {
             .last(),
         Some("* @acme/platform")
     );
+}
+
+#[test]
+fn the_longest_answers_keep_every_yaml_line_within_the_repos_own_yamllint_limit() {
+    // 100 characters as written in YAML (each quote counts twice), with spaces to break on.
+    let org = format!("{} \"Q\" {}", "Long Cooperative".repeat(3), "x".repeat(45));
+    assert_eq!(org.len() + 2, 100);
+    let label = "l".repeat(63);
+    let domain = format!("{}.{}.example.com", "a".repeat(63), "b".repeat(63));
+    let repo = Repo::new(
+        "example-org",
+        &[
+            "--set",
+            &format!("org_name={org}"),
+            "--set",
+            &format!("project_name={label}"),
+            "--set",
+            &format!("namespace={label}"),
+            "--set",
+            &format!("cluster_name={label}"),
+            "--set",
+            &format!("domain={domain}"),
+        ],
+    );
+    for (path, bytes) in repo.files() {
+        if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            // The repo's yamllint allows a line that is one unbreakable word, also as the
+            // value of a `key:` (allow-non-breakable-inline-mappings).
+            let item = line.trim_start().trim_start_matches("- ");
+            let value = item.split_once(": ").map_or(item, |(_, v)| v);
+            let unbreakable = !value.contains(' ');
+            assert!(
+                line.chars().count() <= 150 || unbreakable,
+                "{path}:{}: {} characters",
+                i + 1,
+                line.chars().count()
+            );
+        }
+    }
+    // One character more is refused, saying why.
+    let other = tempfile::TempDir::new().unwrap();
+    Run::new([
+        "new",
+        other.path().join("gateway").to_str().unwrap(),
+        "--yes",
+        "--set",
+        &format!("org_name={org}y"),
+    ])
+    .refused(&["org_name", "at most 100 characters"]);
 }
