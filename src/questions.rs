@@ -183,8 +183,8 @@ impl Question {
         let text = text.trim_matches([' ', '\t']);
         match self.kind {
             Kind::Bool => match text.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
-                "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+                "true" | "yes" | "y" | "on" | "1" => Ok(Value::Bool(true)),
+                "false" | "no" | "n" | "off" | "0" => Ok(Value::Bool(false)),
                 _ => Err(self.expected(text)),
             },
             Kind::Int => text

@@ -62,6 +62,39 @@ fn location(e: &Evidence) -> String {
     }
 }
 
+/// `text` as a Markdown code span whatever it holds: the fence is longer than any run of
+/// backticks inside, and line breaks (a file name may hold one) are shown escaped.
+fn code_span(text: &str) -> String {
+    let text = text.replace('\r', "\\r").replace('\n', "\\n");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A message on one Markdown line.
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// A repo path as a relative URI reference (RFC 3986): everything but unreserved characters
+/// and `/` percent-encoded, so that `#`, `%`, `?` and spaces stay part of the path.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn status_word(s: Status) -> &'static str {
     match s {
         Status::Pass => "Pass",
@@ -72,7 +105,7 @@ fn status_word(s: Status) -> &'static str {
 pub fn markdown(j: &Judgement) -> String {
     let mut out = String::new();
     out.push_str("# Maintenance Audit Report\n\n");
-    out.push_str(&format!("**Repository:** `{}`\n", j.repository));
+    out.push_str(&format!("**Repository:** {}\n", code_span(&j.repository)));
     out.push_str(&format!("**Date:** {}\n", j.date));
     out.push_str(&format!("**Stack:** {}\n", j.stack.join(", ")));
     out.push_str(&format!(
@@ -112,13 +145,17 @@ pub fn markdown(j: &Judgement) -> String {
                 check.id, check.title
             ));
             for e in &outcome.evidence {
-                out.push_str(&format!("  - `{}` {}\n", location(e), e.message));
+                out.push_str(&format!(
+                    "  - {} {}\n",
+                    code_span(&location(e)),
+                    one_line(&e.message)
+                ));
             }
             for e in &outcome.accepted {
                 out.push_str(&format!(
-                    "  - accepted risk: `{}` {}\n",
-                    location(e),
-                    e.message
+                    "  - accepted risk: {} {}\n",
+                    code_span(&location(e)),
+                    one_line(&e.message)
                 ));
             }
         }
@@ -225,7 +262,7 @@ pub fn sarif(j: &Judgement) -> String {
             continue;
         }
         for e in &outcome.evidence {
-            let mut physical = json!({ "artifactLocation": { "uri": e.path } });
+            let mut physical = json!({ "artifactLocation": { "uri": uri_path(&e.path) } });
             if let Some(line) = e.line {
                 physical["region"] = json!({ "startLine": line });
             }
@@ -253,4 +290,20 @@ pub fn sarif(j: &Judgement) -> String {
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{code_span, uri_path};
+
+    #[test]
+    fn paths_stay_paths_in_uris_and_code_spans() {
+        assert_eq!(uri_path("k8s/my file#1%.yaml"), "k8s/my%20file%231%25.yaml");
+        assert_eq!(uri_path("k8s/ä.yaml"), "k8s/%C3%A4.yaml");
+        assert_eq!(uri_path("k8s/a-b_c.~/x.yaml"), "k8s/a-b_c.~/x.yaml");
+        assert_eq!(code_span("a.yaml:3"), "`a.yaml:3`");
+        assert_eq!(code_span("a`b``c.yaml"), "```a`b``c.yaml```");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_span("a\nb"), "`a\\nb`");
+    }
 }

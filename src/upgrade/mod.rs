@@ -137,6 +137,27 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
             ),
         });
     }
+    // An answer no version of the templates knows is a hand edit gone wrong (`clustr_name`):
+    // dropping it would quietly bring back the default, and move the cluster folder.
+    let lock_templates = TemplateSet::by_version(Some(&lock.template_version)).ok();
+    for key in lock.answers.keys() {
+        let known = templates.question(key).is_some()
+            || lock_templates
+                .as_ref()
+                .is_some_and(|t| t.question(key).is_some());
+        if !known {
+            return Err(Error::BadFile {
+                file: lock.path.clone(),
+                line: preset::line_of_key_in(&lock.text, "answers", key),
+                message: format!(
+                    "corrupt lock: unknown answer `{}`{}; known keys: {}",
+                    crate::error::printable(key),
+                    preset::did_you_mean(key, &templates),
+                    preset::known_keys(&templates)
+                ),
+            });
+        }
+    }
     let preset = preset::load(opts.preset.as_deref().unwrap_or(&lock.preset), &templates)?;
     let given = Given::from_cli(&templates, &opts.set, None)?;
     let recorded = Recorded {

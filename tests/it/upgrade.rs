@@ -681,6 +681,23 @@ fn missing_or_corrupt_lock_is_refused() {
         out.stderr
     );
 
+    // An answer no template version knows: a typo that would quietly bring back a default.
+    let old = Old::new("default");
+    let lock = old
+        .read(".ironplate.toml")
+        .replace("cluster_name = ", "clustr_name = ");
+    old.write(".ironplate.toml", &lock);
+    old.commit("typo in the lock");
+    let out = old.upgrade(&["--check"]);
+    assert_eq!(out.code, 2);
+    for needle in [
+        "clustr_name",
+        "did you mean `cluster_name`",
+        ".ironplate.toml:",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+
     // A lock from newer templates than this binary's: upgrading would roll the repo back.
     let old = Old::new("default");
     let lock = old.read(".ironplate.toml").replace(
