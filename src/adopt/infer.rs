@@ -63,9 +63,57 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
     let mut out = Inferred::default();
     let objects: Vec<_> = repo.objects().collect();
 
-    // Where the gateway runs.
+    // Where the gateway runs: where its workloads are (a kustomization's `namespace:`
+    // included), else the Namespace the repo makes.
+    // (Postgres and Redis; else the release's target, a HelmRelease itself often living in
+    // flux-system.)
+    let workloads: Vec<_> = objects
+        .iter()
+        .filter(|d| matches!(d.kind(), "Deployment" | "StatefulSet") && !d.is_patch)
+        .collect();
+    let releases: Vec<_> = objects
+        .iter()
+        .filter(|d| d.kind() == "HelmRelease")
+        .collect();
+    let runners = if workloads.is_empty() {
+        &releases
+    } else {
+        &workloads
+    };
+    let running: std::collections::BTreeSet<&str> = runners
+        .iter()
+        .map(|d| {
+            d.node
+                .str_at("spec.targetNamespace")
+                .filter(|_| d.kind() == "HelmRelease")
+                .unwrap_or_else(|| d.namespace())
+        })
+        .collect();
+    let workload_ns = match running.len() {
+        1 => running.first().copied(),
+        0 => None,
+        _ => {
+            out.unusable.push(format!(
+                "namespace: your workloads run in {} namespaces ({}); ironplate's layout has one, so the Namespace object's is used",
+                running.len(),
+                running.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
+            None
+        }
+    };
+    if let Some(ns) = workload_ns {
+        let doc = runners[0];
+        out.str(
+            templates,
+            "namespace",
+            ns,
+            format!("{} (where it runs)", at(&doc.path, &doc.node)),
+        );
+    }
     if let Some(ns) = objects.iter().find(|d| d.kind() == "Namespace") {
-        out.str(templates, "namespace", ns.name(), at(&ns.path, &ns.node));
+        if workload_ns.is_none() {
+            out.str(templates, "namespace", ns.name(), at(&ns.path, &ns.node));
+        }
         if let Some(part_of) = ns
             .node
             .at("metadata.labels")

@@ -104,6 +104,25 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
     let prompter = crate::prompt::if_interactive(opts.yes, &mut inquire);
     let dir_name = crate::commands::new::dir_name(dir);
     let answers = answers::resolve(&templates, &layered, &given, None, prompter, &dir_name)?;
+    // Adopt keeps the owner's objects where they are: another namespace or cluster folder
+    // would put the objects it adds apart from them. Moving is upgrade's job, afterwards.
+    for key in ["namespace", "cluster_name"] {
+        let Some(found) = inferred.found.iter().find(|f| f.key == key) else {
+            continue;
+        };
+        let chosen = answers.str(key);
+        if found.value.as_str().is_some_and(|v| v != chosen) {
+            return Err(Error::Refused {
+                dir: dir.clone(),
+                reason: format!(
+                    "{key} = {chosen}, but your repo says {} ({}); adopt keeps your objects where they are. Adopt with {key} = {}, then move everything with `ironplate upgrade --set {key}={chosen}`",
+                    found.value.as_str().unwrap_or_default(),
+                    found.source,
+                    found.value.as_str().unwrap_or_default(),
+                ),
+            });
+        }
+    }
     let answer_sources: Vec<AnswerSource> = answers
         .values
         .iter()

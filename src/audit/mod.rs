@@ -33,9 +33,15 @@ pub struct AuditOptions {
 pub fn judge(dir: &Path, repo: &Repo) -> Judgement<'static> {
     let facts = Facts::new(repo);
     let results = CHECKS.iter().map(|c| (c, (c.run)(&facts))).collect();
+    let has_lock = repo.exists(crate::lock::LOCK_FILE);
     Judgement {
         repository: repository_name(dir),
-        has_lock: repo.exists(crate::lock::LOCK_FILE),
+        has_lock,
+        owned: if has_lock {
+            owned_files(dir)
+        } else {
+            Default::default()
+        },
         date: today(),
         stack: stack(repo),
         results,
@@ -71,6 +77,17 @@ pub fn run(opts: AuditOptions) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// The paths ironplate's lock records (its `[files]` table). A lock that cannot be read
+/// owns nothing here: upgrade itself will say what is wrong with it.
+fn owned_files(dir: &Path) -> std::collections::BTreeSet<String> {
+    fsx::read_input(&dir.join(crate::lock::LOCK_FILE), "cannot read")
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("files")?.as_table().cloned())
+        .map(|files| files.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn repository_name(dir: &Path) -> String {

@@ -11,6 +11,8 @@ pub struct Judgement<'a> {
     /// Whether the repo has ironplate's lock: a finding ironplate can fix is fixed by
     /// `upgrade` there, by `adopt` in a repo without one.
     pub has_lock: bool,
+    /// The files the lock records: the ones `upgrade` rewrites (empty without a lock).
+    pub owned: std::collections::BTreeSet<String>,
     pub date: String,
     pub stack: Vec<&'static str>,
     pub results: Vec<(&'a Check, Outcome)>,
@@ -22,6 +24,22 @@ impl Judgement<'_> {
         match (check.fix, self.has_lock) {
             (crate::audit::checks::Fix::Upgrade, false) => "adopt",
             (fix, _) => fix.as_str(),
+        }
+    }
+
+    /// The verb that fixes these findings: `upgrade` only rewrites the files ironplate owns,
+    /// so findings all in the owner's other files (their own workflows) are `manual`.
+    pub fn fix_for(&self, check: &Check, outcome: &Outcome) -> &'static str {
+        let general = self.fix(check);
+        let only_owners_files = !outcome.evidence.is_empty()
+            && outcome
+                .evidence
+                .iter()
+                .all(|e| !self.owned.contains(&e.path));
+        if general == "upgrade" && only_owners_files {
+            "manual"
+        } else {
+            general
         }
     }
 
@@ -130,7 +148,11 @@ pub fn markdown(j: &Judgement) -> String {
             };
             let suffix = match outcome.status {
                 Status::Pass => String::new(),
-                Status::Fail => format!(" ({}, fix: {})", check.severity.as_str(), j.fix(check)),
+                Status::Fail => format!(
+                    " ({}, fix: {})",
+                    check.severity.as_str(),
+                    j.fix_for(check, outcome)
+                ),
                 Status::Manual => format!(
                     " (manual: {})",
                     outcome.note.as_deref().unwrap_or("not judged from files")
@@ -180,7 +202,7 @@ pub fn json(j: &Judgement) -> String {
                         "title": check.title,
                         "status": outcome.status.as_str(),
                         "severity": check.severity.as_str(),
-                        "fix": j.fix(check),
+                        "fix": j.fix_for(check, outcome),
                         "evidence": outcome.evidence.iter().map(evidence_json).collect::<Vec<_>>(),
                     });
                     if let Some(note) = &outcome.note {

@@ -329,6 +329,15 @@ fn refusals_write_nothing() {
         "replicas=3",
     ])
     .refused(&["unknown question `replicas`", "litellm_replicas"]);
+    // Another namespace than the one the repo's objects are in would split the gateway.
+    Run::new([
+        "adopt",
+        &dir.display().to_string(),
+        "--yes",
+        "--set",
+        "namespace=gateway",
+    ])
+    .refused(&["your repo says litellm", "upgrade --set namespace=gateway"]);
     Run::new([
         "adopt",
         &dir.display().to_string(),
@@ -426,6 +435,25 @@ fn the_post_snapshot_adopts_into_valid_objects() {
     let (_tmp, dir) = copy_fixture("post");
     let out = adopt(&dir, &["--yes"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    // What stays open is in the owner's own workflows, which upgrade never rewrites: the
+    // audit says to fix it by hand, not by upgrade.
+    let report: Json = serde_json::from_str(
+        &Run::new(["audit", &dir.display().to_string(), "--format", "json"])
+            .run()
+            .stdout,
+    )
+    .unwrap();
+    let checks: Vec<&Json> = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["checks"].as_array().unwrap())
+        .filter(|c| c["status"] == "fail")
+        .collect();
+    assert!(!checks.is_empty());
+    for c in checks {
+        assert_eq!(c["fix"], "manual", "{c:#}");
+    }
     for (path, bytes) in tree(&dir) {
         if path.ends_with(".yaml") || path.ends_with(".yml") {
             let text = String::from_utf8(bytes).unwrap();
@@ -820,5 +848,54 @@ fn containers_are_known_by_what_they_run_and_the_owners_own_get_the_restricted_m
             .contains("add redis-password to the Secret litellm-db-secret in the cluster"),
         "{}",
         out.stdout
+    );
+}
+
+#[test]
+fn the_namespace_is_where_the_workloads_run_a_kustomization_namespace_included() {
+    let (_t, dir) = copy_fixture("pre");
+    for rel in [
+        "k8s/apps/litellm-db/postgres.yaml",
+        "k8s/apps/litellm-db/redis.yaml",
+        "k8s/apps/litellm-db/litellm-db-secret.example.yaml",
+        "k8s/apps/litellm/configmap.yaml",
+        "k8s/apps/litellm/helmrelease.yaml",
+        "k8s/apps/litellm/helmrepository.yaml",
+    ] {
+        let text = read(&dir, rel)
+            .replace("  namespace: litellm\n", "")
+            .replace("  namespace: flux-system\n", "")
+            .replace("  targetNamespace: litellm\n", "")
+            .replace("    createNamespace: true\n", "")
+            .replace("litellm.svc", "team-ai.svc");
+        std::fs::write(dir.join(rel), text).unwrap();
+    }
+    std::fs::remove_file(dir.join("k8s/apps/litellm-db/namespace.yaml")).unwrap();
+    for rel in [
+        "k8s/apps/litellm-db/kustomization.yaml",
+        "k8s/apps/litellm/kustomization.yaml",
+    ] {
+        let text = read(&dir, rel)
+            .replace("  - namespace.yaml\n", "")
+            .replace("resources:", "namespace: team-ai\nresources:");
+        std::fs::write(dir.join(rel), text).unwrap();
+    }
+    let out = adopt(&dir, &["--yes"]);
+    assert!(out.stdout.contains("namespace = team-ai"), "{}", out.stdout);
+    let built = Command::new(crate::support::kubectl())
+        .arg("kustomize")
+        .arg(dir.join("k8s/apps/litellm"))
+        .output()
+        .unwrap();
+    let built = String::from_utf8(built.stdout).unwrap();
+    let release = yaml_docs(&built)
+        .unwrap()
+        .into_iter()
+        .find(|d| d["kind"] == "HelmRelease")
+        .expect("the release builds");
+    assert_eq!(release["metadata"]["namespace"], "team-ai");
+    assert_eq!(
+        release["spec"]["chartRef"]["namespace"], "team-ai",
+        "{release:#}"
     );
 }
