@@ -305,7 +305,11 @@ fn dry_run_writes_nothing_and_shows_the_diffs() {
             .unwrap()
             .iter()
             .any(|a| a["key"] == "namespace"
-                && a["source"] == "k8s/apps/litellm-db/namespace.yaml:1")
+                && a["value"] == "litellm"
+                && a["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("k8s/apps/litellm-db/postgres.yaml:"))),
+        "{report:#}"
     );
     assert_eq!(tree(&dir), before);
 }
