@@ -341,6 +341,44 @@ fn pair_documents(ours: &[Chunk], theirs: &[Chunk]) -> Vec<Option<usize>> {
             _ => None,
         }
     };
+    // A disruption budget is known by the pods it selects: the owner's `pg` selecting
+    // `app: litellm-postgres` is the template's `litellm-postgres` (two budgets over one pod
+    // would block every eviction).
+    let selects = |c: &Chunk| -> BTreeSet<String> {
+        let n = c.node.as_ref();
+        let mut values: BTreeSet<String> = n
+            .and_then(|n| n.at("spec.selector.matchLabels"))
+            .map(|m| {
+                m.entries()
+                    .iter()
+                    .filter_map(|e| e.value.str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(name) = n.and_then(|n| n.str_at("metadata.name")) {
+            values.insert(name.to_string());
+        }
+        values
+    };
+    for i in 0..ours.len() {
+        if pairs[i].is_some() || ours[i].key().is_none_or(|k| k.0 != "PodDisruptionBudget") {
+            continue;
+        }
+        let mine = selects(&ours[i]);
+        let fits: Vec<usize> = (0..theirs.len())
+            .filter(|j| {
+                !taken[*j]
+                    && theirs[*j]
+                        .key()
+                        .is_some_and(|k| k.0 == "PodDisruptionBudget")
+                    && !selects(&theirs[*j]).is_disjoint(&mine)
+            })
+            .collect();
+        if let [j] = fits.as_slice() {
+            pairs[i] = Some(*j);
+            taken[*j] = true;
+        }
+    }
     // Objects that others name (a pod mounts a ConfigMap, uses a ServiceAccount) pair by name
     // only: the owner's `redis-notes` is not the template's `litellm-redis-config`.
     const BY_NAME_ONLY: [&str; 4] = ["Kustomization", "ConfigMap", "Secret", "ServiceAccount"];

@@ -25,6 +25,9 @@ pub struct Found {
 pub struct Inferred {
     pub found: Vec<Found>,
     pub unusable: Vec<String>,
+    /// Namespaces the gateway's parts run in, when more than one (ironplate's layout has
+    /// one: what it adds would land apart from some of them).
+    pub split: Vec<String>,
 }
 
 impl Inferred {
@@ -75,6 +78,19 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
         .iter()
         .filter(|d| d.kind() == "HelmRelease")
         .collect();
+    let everywhere: std::collections::BTreeSet<&str> = workloads
+        .iter()
+        .chain(&releases)
+        .map(|d| {
+            d.node
+                .str_at("spec.targetNamespace")
+                .filter(|_| d.kind() == "HelmRelease")
+                .unwrap_or_else(|| d.namespace())
+        })
+        .collect();
+    if everywhere.len() > 1 {
+        out.split = everywhere.iter().map(|s| s.to_string()).collect();
+    }
     let runners = if workloads.is_empty() {
         &releases
     } else {

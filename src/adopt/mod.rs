@@ -81,6 +81,16 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
         });
     }
     let inferred = infer::infer(&repo, &templates, &preset);
+    if !inferred.split.is_empty() {
+        return Err(Error::Refused {
+            dir: dir.clone(),
+            reason: format!(
+                "LiteLLM, Postgres and Redis run in {} namespaces here ({}); ironplate's layout keeps them in one (its NetworkPolicies, budgets and service accounts sit beside them): move them into one namespace first",
+                inferred.split.len(),
+                inferred.split.join(", ")
+            ),
+        });
+    }
 
     // What the repo says sits between the preset and the command line: it is the default a
     // prompt offers, and what --yes takes. A key the preset locks stays the preset's.
@@ -305,11 +315,25 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
     let mut moved_from: BTreeMap<String, String> = BTreeMap::new(); // template path -> owner path
     let mut claimed: BTreeSet<String> = BTreeSet::new();
     let mut owner_keys: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    // The one HelmRelease of the owner's is the gateway's release whatever its name: known
+    // by the template's name, so that the template's is never added beside it.
+    let template_release = theirs
+        .files
+        .values()
+        .filter_map(|f| std::str::from_utf8(&f.contents).ok())
+        .flat_map(doc_keys)
+        .find(|(kind, _)| kind == "HelmRelease")
+        .map(|(_, name)| name);
+    let owner_releases = repo.objects().filter(|d| d.kind() == "HelmRelease").count();
     for doc in repo.objects() {
+        let name = match (&template_release, doc.kind(), owner_releases) {
+            (Some(theirs), "HelmRelease", 1) => theirs.clone(),
+            _ => doc.name().to_string(),
+        };
         owner_keys
             .entry(doc.path.as_str())
             .or_default()
-            .push((doc.kind().to_string(), doc.name().to_string()));
+            .push((doc.kind().to_string(), name));
     }
     for (path, file) in &theirs.files {
         if ours.get(path.as_str()).is_some_and(Option::is_some) || !is_yaml(path) {

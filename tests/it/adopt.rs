@@ -342,6 +342,24 @@ fn refusals_write_nothing() {
         "namespace=gateway",
     ])
     .refused(&["your repo says litellm", "upgrade --set namespace=gateway"]);
+    // The databases in one namespace and LiteLLM in another: what adopt adds would sit
+    // apart from some of them.
+    let (_t2, split) = edited_pre(&[
+        (
+            "k8s/apps/litellm-db/postgres.yaml",
+            "  namespace: litellm\n",
+            "  namespace: litellm-data\n",
+        ),
+        (
+            "k8s/apps/litellm-db/redis.yaml",
+            "  namespace: litellm\n",
+            "  namespace: litellm-data\n",
+        ),
+    ]);
+    let split_before = tree(&split);
+    Run::new(["adopt", &split.display().to_string(), "--yes"])
+        .refused(&["2 namespaces here (litellm, litellm-data)"]);
+    assert!(tree(&split) == split_before);
     Run::new([
         "adopt",
         &dir.display().to_string(),
@@ -902,4 +920,59 @@ fn the_namespace_is_where_the_workloads_run_a_kustomization_namespace_included()
         release["spec"]["chartRef"]["namespace"], "team-ai",
         "{release:#}"
     );
+}
+
+#[test]
+fn the_owners_release_and_budgets_are_known_by_what_they_are_not_their_names() {
+    // A HelmRelease named otherwise, in a file of its own name: one LiteLLM, never two.
+    let (_t, dir) = copy_fixture("pre");
+    let app = dir.join("k8s/apps/litellm");
+    let release = read(&dir, "k8s/apps/litellm/helmrelease.yaml").replacen(
+        "  name: litellm\n",
+        "  name: litellm-proxy\n",
+        1,
+    );
+    std::fs::write(app.join("helm.yaml"), release).unwrap();
+    std::fs::remove_file(app.join("helmrelease.yaml")).unwrap();
+    let kustomization =
+        read(&dir, "k8s/apps/litellm/kustomization.yaml").replace("helmrelease.yaml", "helm.yaml");
+    std::fs::write(app.join("kustomization.yaml"), kustomization).unwrap();
+    adopt(&dir, &["--yes"]);
+    let built = Command::new(crate::support::kubectl())
+        .arg("kustomize")
+        .arg(&app)
+        .output()
+        .unwrap();
+    let releases: Vec<Json> = yaml_docs(&String::from_utf8(built.stdout).unwrap())
+        .unwrap()
+        .into_iter()
+        .filter(|d| d["kind"] == "HelmRelease")
+        .collect();
+    assert_eq!(releases.len(), 1, "{releases:#?}");
+    assert_eq!(releases[0]["metadata"]["name"], "litellm-proxy");
+    assert!(!app.join("master-key-secret.example.yaml").exists());
+
+    // A blocking budget of the owner's, named otherwise: made drain-safe, never doubled.
+    let (_t, dir) = copy_fixture("pre");
+    let db = dir.join("k8s/apps/litellm-db");
+    std::fs::write(
+        db.join("poddisruptionbudgets.yaml"),
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pg\n  namespace: litellm\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: litellm-postgres\n",
+    )
+    .unwrap();
+    let kustomization = read(&dir, "k8s/apps/litellm-db/kustomization.yaml").replace(
+        "  - redis.yaml\n",
+        "  - redis.yaml\n  - poddisruptionbudgets.yaml\n",
+    );
+    std::fs::write(db.join("kustomization.yaml"), kustomization).unwrap();
+    adopt(&dir, &["--yes"]);
+    let budgets: Vec<Json> =
+        yaml_docs(&read(&dir, "k8s/apps/litellm-db/poddisruptionbudgets.yaml")).unwrap();
+    let names: Vec<&str> = budgets
+        .iter()
+        .map(|b| b["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pg", "litellm-redis"]);
+    assert_eq!(budgets[0]["spec"]["maxUnavailable"], 1);
+    assert!(budgets[0]["spec"].get("minAvailable").is_none());
 }
