@@ -216,6 +216,23 @@ pub fn merge_file(owner: &str, template: &str, ctx: &Context) -> Result<Merged, 
         if same(&merged, node) {
             out.push(chunk.text.clone());
         } else {
+            // The document is written anew: only the comments above it survive. Say which
+            // others go, so that none is lost unseen.
+            let inner: Vec<&str> = chunk
+                .text
+                .lines()
+                .skip_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+                .filter(|l| l.trim_start().starts_with('#'))
+                .map(str::trim)
+                .collect();
+            if let Some(first) = inner.first() {
+                notes.push(format!(
+                    "{} {}: {} comment line(s) inside it not kept (the document is rewritten; comments above it stay), the first: {first}",
+                    key.0,
+                    key.1,
+                    inner.len()
+                ));
+            }
             out.push(format!(
                 "{}{}",
                 leading_comments(&chunk.text),

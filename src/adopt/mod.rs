@@ -160,7 +160,8 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
 
     let inputs = render::Inputs::new(&templates, &preset);
     let theirs = render::render(&templates, &answers, &inputs)?;
-    let entries = plan(dir, &repo, &theirs)?;
+    let mut entries = plan(dir, &repo, &theirs)?;
+    point_at_owners_configs(&repo, &mut entries);
     // A managed file kept as the owner's (their LICENSE) is theirs from now on: recorded as
     // merged, so that no upgrade forces the template's text over it.
     let mut recorded = theirs.clone();
@@ -260,6 +261,46 @@ fn print_text(
     }
     writeln!(out, "files:")?;
     report::print_entries(entries, false)
+}
+
+/// A workflow the adoption adds names its tool's config by path; where the owner's config of
+/// that tool sits at another name (and so the template's is not added), the workflow names
+/// the owner's. (The lock keeps the template's hash: upgrade sees the change as the owner's.)
+fn point_at_owners_configs(repo: &Repo, entries: &mut [Entry]) {
+    const NAMED: [(&str, &str, &str); 1] = [(
+        ".github/workflows/security.yml",
+        "config: .kube-linter.yaml",
+        ".kube-linter.yaml",
+    )];
+    for (workflow, line, config) in NAMED {
+        let not_added = entries
+            .iter()
+            .any(|e| e.path == config && e.action == Action::NotAdded);
+        let Some(owners) = alternates(config).iter().find(|a| repo.exists(a)) else {
+            continue;
+        };
+        if !not_added {
+            continue;
+        }
+        let Some(entry) = entries
+            .iter_mut()
+            .find(|e| e.path == workflow && e.action == Action::Added)
+        else {
+            continue;
+        };
+        let Some(text) = entry
+            .write
+            .as_deref()
+            .and_then(|w| std::str::from_utf8(w).ok())
+        else {
+            continue;
+        };
+        let pointed = text.replace(line, &line.replace(config, owners));
+        if pointed != text {
+            entry.write = Some(pointed.into_bytes());
+            entry.note = format!("its KubeLinter step reads your {owners}");
+        }
+    }
 }
 
 /// Other places the same file is read from, by the tools that read it.

@@ -476,6 +476,10 @@ fn the_post_snapshot_adopts_into_valid_objects() {
     for c in checks {
         assert_eq!(c["fix"], "manual", "{c:#}");
     }
+    // The owners keep KubeLinter's config as .kube-linter.yml: the workflow adopt adds reads
+    // that one, and upgrade keeps it so.
+    assert!(!dir.join(".kube-linter.yaml").exists());
+    assert!(read(&dir, ".github/workflows/security.yml").contains("config: .kube-linter.yml\n"));
     for (path, bytes) in tree(&dir) {
         if path.ends_with(".yaml") || path.ends_with(".yml") {
             let text = String::from_utf8(bytes).unwrap();
@@ -975,4 +979,22 @@ fn the_owners_release_and_budgets_are_known_by_what_they_are_not_their_names() {
     assert_eq!(names, ["pg", "litellm-redis"]);
     assert_eq!(budgets[0]["spec"]["maxUnavailable"], 1);
     assert!(budgets[0]["spec"].get("minAvailable").is_none());
+}
+
+#[test]
+fn comments_a_rewritten_document_loses_are_named_in_the_report() {
+    let db = "k8s/apps/litellm-db/postgres.yaml";
+    let (_t, dir) = edited_pre(&[(
+        db,
+        "            - name: PGDATA\n",
+        "            # - name: POSTGRES_HOST_AUTH_METHOD\n            #   value: scram-sha-256\n            - name: PGDATA\n",
+    )]);
+    let out = adopt(&dir, &["--yes"]);
+    assert!(
+        out.stdout.contains(
+            "Deployment litellm-postgres: 2 comment line(s) inside it not kept (the document is rewritten; comments above it stay), the first: # - name: POSTGRES_HOST_AUTH_METHOD"
+        ),
+        "{}",
+        out.stdout
+    );
 }
