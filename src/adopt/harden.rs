@@ -910,9 +910,20 @@ impl<'a> Merger<'a> {
                 }
             }
             if !replaced.is_empty() {
+                // What the owner started it with, word for word: their settings (a
+                // `--maxmemory`) belong in the config file now, and are not lost unseen.
+                let was: Vec<String> = replaced
+                    .iter()
+                    .filter_map(|k| {
+                        let words: Vec<&str> =
+                            o.get(k)?.items().iter().filter_map(|i| i.str()).collect();
+                        Some(format!("{k}: {}", words.join(" ")))
+                    })
+                    .collect();
                 self.note(format!(
-                    "container {cname}: your {} replaced by the template's (the hardened start: config and password from files)",
-                    replaced.join(" and ")
+                    "container {cname}: your {} replaced by the template's (the hardened start: config and password from files); yours was `{}`: move any setting of yours into its config",
+                    replaced.join(" and "),
+                    was.join("; ")
                 ));
             }
         }

@@ -635,25 +635,46 @@ fn plan(dir: &Path, repo: &Repo, theirs: &RenderedTree) -> Result<Vec<Entry>> {
 }
 
 /// Adopt never switches a running LiteLLM to a new master key (it encrypted the stored
-/// credentials with the one it has): the template's example Secret for one is then not
-/// added either, nor its line in the docs' steps.
+/// credentials with the one it has): the template's example Secret for one is added only
+/// where the owner's release reads its key from that very Secret.
 fn keep_the_charts_master_key(entries: &mut [Entry]) {
-    let release_sets_key = entries.iter().any(|e| {
-        file_name(&e.path) == "helmrelease.yaml"
-            && e.write
+    let secret_of = |text: &[u8]| -> Option<String> {
+        crate::yaml::parse(std::str::from_utf8(text).ok()?)
+            .ok()?
+            .iter()
+            .find(|d| d.str_at("kind") == Some("HelmRelease"))?
+            .str_at("spec.values.masterkeySecretName")
+            .map(str::to_string)
+    };
+    let release_reads = entries
+        .iter()
+        .filter(|e| file_name(&e.path) == "helmrelease.yaml")
+        .find_map(|e| {
+            e.write
                 .as_deref()
                 .or(e.before.as_deref())
-                .is_some_and(|t| String::from_utf8_lossy(t).contains("masterkeySecretName"))
-    });
-    if release_sets_key {
-        return;
-    }
+                .and_then(secret_of)
+        });
     for e in entries.iter_mut() {
-        if e.action == Action::Added && file_name(&e.path).starts_with("master-key-secret") {
-            e.action = Action::NotAdded;
-            e.write = None;
-            e.note = "not added: your HelmRelease keeps the chart's own master key".into();
+        if e.action != Action::Added || !file_name(&e.path).starts_with("master-key-secret") {
+            continue;
         }
+        let example_is = e.write.as_deref().and_then(|t| {
+            crate::yaml::parse(std::str::from_utf8(t).ok()?)
+                .ok()?
+                .iter()
+                .find_map(|d| d.str_at("metadata.name").map(str::to_string))
+        });
+        let note = match &release_reads {
+            None => "not added: your HelmRelease keeps the chart's own master key".to_string(),
+            Some(theirs) if Some(theirs) != example_is.as_ref() => format!(
+                "not added: your HelmRelease reads its master key from the Secret {theirs}, not from the example's"
+            ),
+            Some(_) => continue,
+        };
+        e.action = Action::NotAdded;
+        e.write = None;
+        e.note = note;
     }
 }
 

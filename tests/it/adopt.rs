@@ -998,3 +998,30 @@ fn comments_a_rewritten_document_loses_are_named_in_the_report() {
         out.stdout
     );
 }
+
+#[test]
+fn the_master_key_example_is_added_only_for_the_secret_the_release_reads() {
+    let (_t, dir) = edited_pre(&[(
+        "k8s/apps/litellm/helmrelease.yaml",
+        "    fullnameOverride: litellm\n",
+        "    fullnameOverride: litellm\n    masterkeySecretName: my-master\n    masterkeySecretKey: key\n",
+    )]);
+    let out = adopt(&dir, &["--yes"]);
+    assert!(
+        !dir.join("k8s/apps/litellm/master-key-secret.example.yaml")
+            .exists()
+    );
+    assert!(
+        out.stdout
+            .contains("reads its master key from the Secret my-master"),
+        "{}",
+        out.stdout
+    );
+    // And the owner's start arguments that the hardened start replaces are shown.
+    assert!(
+        out.stdout
+            .contains("yours was `args: redis-server --appendonly yes`"),
+        "{}",
+        out.stdout
+    );
+}
