@@ -66,10 +66,9 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
     let mut out = Inferred::default();
     let objects: Vec<_> = repo.objects().collect();
 
-    // Where the gateway runs: where its workloads are (a kustomization's `namespace:`
-    // included), else the Namespace the repo makes.
-    // (Postgres and Redis; else the release's target, a HelmRelease itself often living in
-    // flux-system.)
+    // Where the gateway runs: where Postgres, Redis and the release's target are (a
+    // kustomization's `namespace:` included; a HelmRelease itself often lives in
+    // flux-system), else the Namespace the repo makes.
     let workloads: Vec<_> = objects
         .iter()
         .filter(|d| matches!(d.kind(), "Deployment" | "StatefulSet") && !d.is_patch)
@@ -88,37 +87,16 @@ pub fn infer(repo: &Repo, templates: &TemplateSet, preset: &Preset) -> Inferred 
                 .unwrap_or_else(|| d.namespace())
         })
         .collect();
-    if everywhere.len() > 1 {
-        out.split = everywhere.iter().map(|s| s.to_string()).collect();
-    }
-    let runners = if workloads.is_empty() {
-        &releases
-    } else {
-        &workloads
-    };
-    let running: std::collections::BTreeSet<&str> = runners
-        .iter()
-        .map(|d| {
-            d.node
-                .str_at("spec.targetNamespace")
-                .filter(|_| d.kind() == "HelmRelease")
-                .unwrap_or_else(|| d.namespace())
-        })
-        .collect();
-    let workload_ns = match running.len() {
-        1 => running.first().copied(),
+    // More than one: adopt refuses (see `split`).
+    let workload_ns = match everywhere.len() {
+        1 => everywhere.first().copied(),
         0 => None,
         _ => {
-            out.unusable.push(format!(
-                "namespace: your workloads run in {} namespaces ({}); ironplate's layout has one, so the Namespace object's is used",
-                running.len(),
-                running.iter().copied().collect::<Vec<_>>().join(", ")
-            ));
+            out.split = everywhere.iter().map(|s| s.to_string()).collect();
             None
         }
     };
-    if let Some(ns) = workload_ns {
-        let doc = runners[0];
+    if let (Some(ns), Some(doc)) = (workload_ns, workloads.iter().chain(&releases).next()) {
         out.str(
             templates,
             "namespace",
