@@ -144,7 +144,7 @@ pub fn read(dir: &Path) -> Result<Lock> {
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
         message: format!(
-            "corrupt lock: {} (restore it from git, or run `ironplate adopt` to rebuild it)",
+            "corrupt lock: {} (restore it from git, or delete it and run `ironplate adopt` to rebuild it)",
             e.message().trim()
         ),
     })?;

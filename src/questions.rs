@@ -439,6 +439,23 @@ fn is_semver(s: &str) -> bool {
         && build.is_none_or(ident_ok)
 }
 
+/// Bytes of a storage quantity `is_quantity` accepts (`20Gi`), for comparing two of them.
+pub fn quantity_bytes(s: &str) -> Option<u128> {
+    const UNITS: [(&str, u128); 8] = [
+        ("Ki", 1 << 10),
+        ("Mi", 1 << 20),
+        ("Gi", 1 << 30),
+        ("Ti", 1 << 40),
+        ("Pi", 1 << 50),
+        ("M", 1_000_000),
+        ("G", 1_000_000_000),
+        ("T", 1_000_000_000_000),
+    ];
+    let (suffix, unit) = UNITS.iter().find(|(suf, _)| s.ends_with(suf))?;
+    let number: u128 = s[..s.len() - suffix.len()].parse().ok()?;
+    number.checked_mul(*unit)
+}
+
 fn is_quantity(s: &str) -> bool {
     const SUFFIXES: [&str; 8] = ["Ki", "Mi", "Gi", "Ti", "Pi", "M", "G", "T"];
     let Some(suffix) = SUFFIXES.iter().find(|suf| s.ends_with(*suf)) else {

@@ -199,6 +199,10 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         None,
         &dir_name,
     );
+    let mut notes = Vec::new();
+    if let Ok(old_answers) = &old_answers {
+        notes = answer_changes_checked(dir, old_answers, &answers)?;
+    }
     if let Ok(old_answers) = old_answers
         && old_answers != answers
     {
@@ -215,7 +219,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
     let base = rebuild_base(&lock, &dir_name);
     let crossed = versions_since(&lock.template_version)?;
     let renames = renames_since(&crossed);
-    let notes = notes_for(&crossed, &answers);
+    notes.extend(notes_for(&crossed, &answers));
 
     let paths: BTreeSet<&str> = base
         .keys()
@@ -347,6 +351,56 @@ fn rebuild_base(lock: &Lock, dir_name: &str) -> BTreeMap<String, BaseFile> {
 }
 
 /// The renames declared by every template version after `from`, composed in order.
+/// Answer changes a running gateway cannot take are refused (a new namespace: Flux prunes the
+/// old one with the volumes in it; a smaller volume: claims never shrink); the others that
+/// need a step by hand first get a note.
+fn answer_changes_checked(dir: &Path, old: &Answers, new: &Answers) -> Result<Vec<String>> {
+    let changed = |key: &str| {
+        let (a, b) = (old.get(key), new.get(key));
+        (a != b).then(|| (old.str(key).to_string(), new.str(key).to_string()))
+    };
+    let refuse = |reason: String| Error::Refused {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    if let Some((was, now)) = changed("namespace") {
+        return Err(refuse(format!(
+            "namespace {was} -> {now} would move every object: Flux (prune: true) deletes namespace {was}, and the Postgres and Redis volumes in it with it. ironplate does not move a running gateway's data: keep the namespace (or, if nothing runs from this repo yet, make it again with `ironplate new --set namespace={now}`)"
+        )));
+    }
+    for key in ["postgres_storage", "redis_storage"] {
+        if let Some((was, now)) = changed(key)
+            && crate::questions::quantity_bytes(&now) < crate::questions::quantity_bytes(&was)
+        {
+            return Err(refuse(format!(
+                "{key} {was} -> {now}: a volume claim can grow but never shrink (Kubernetes refuses the change and Flux stops applying {}); keep {was} or more",
+                "litellm-db"
+            )));
+        }
+    }
+    let mut notes = Vec::new();
+    let backend = new.str("secrets_backend");
+    if let Some((was, now)) = changed("secrets_backend") {
+        notes.push(format!(
+            "secrets_backend {was} -> {now}: set up the Secrets as the README's \"Secrets\" section says for {now} before Flux applies this change"
+        ));
+    } else if let Some((was, now)) = changed("project_name")
+        && backend == "external-secrets"
+    {
+        notes.push(format!(
+            "project_name {was} -> {now}: the ExternalSecrets now read {now}/kubernetes/...: create those entries (copies of {was}/kubernetes/...) before Flux applies this change"
+        ));
+    }
+    if let Some((_, now)) = changed("sops_age_recipient")
+        && backend == "sops"
+    {
+        notes.push(format!(
+            "sops_age_recipient -> {now}: re-encrypt every *.sops.yaml for it (`sops updatekeys FILE`) and give Flux the new private key (the sops-age Secret) before this change reaches the cluster"
+        ));
+    }
+    Ok(notes)
+}
+
 /// The template versions after `from`, oldest first, up to the current one.
 fn versions_since(from: &str) -> Result<Vec<TemplateSet>> {
     let versions = TemplateSet::versions()?;

@@ -373,7 +373,9 @@ fn decide(
                 .get(path)
                 .filter(|b| b.as_slice() != theirs)
             else {
-                entry.note = "seeded: yours from the start, never changed by upgrade".into();
+                entry.note =
+                    "seeded: yours from the start; upgrade changes it only for an answer you set"
+                        .into();
                 return finish(entry, Action::SeededSkip, ours.bytes.clone());
             };
             // Only what the changed answers change, merged into the owner's file.
@@ -381,7 +383,7 @@ fn decide(
                 None => binary_conflict(entry, theirs),
                 Some(m) if m.conflicts == 0 => {
                     entry.note =
-                        "seeded: yours; only what the answers you changed change was applied"
+                        "seeded: yours; only the change of the answers you set was merged in"
                             .into();
                     let action = if m.contents == ours.bytes {
                         Action::SeededSkip

@@ -424,32 +424,66 @@ fn seeded_superset_and_managed_files() {
 }
 
 #[test]
-fn an_answer_change_reaches_the_seeded_proxy_config_around_the_owners_models() {
+fn an_answer_change_reaches_the_seeded_proxy_config_around_the_owners_edits() {
     let old = Old::made_with("0.3.0", &[]);
     let config = "k8s/apps/litellm/configmap.yaml";
     old.edit(
         config,
-        "    model_list:\n",
-        "    model_list:\n      - model_name: gpt-4.1\n        litellm_params:\n          model: openai/gpt-4.1\n          api_key: os.environ/OPENAI_API_KEY\n",
+        "      master_key: os.environ/PROXY_MASTER_KEY\n",
+        "      master_key: os.environ/PROXY_MASTER_KEY\n      alerting: [\"slack\"]\n",
     );
-    old.commit("a model of the owner's");
-    // The namespace moves everything, the proxy config too; the owner's model stays.
-    let (code, report) = old.upgrade_json(&["--set", "namespace=gateway"]);
+    old.commit("a setting of the owner's");
+    // The model list follows the answer; the owner's setting stays.
+    let (code, report) = old.upgrade_json(&["--set", "models=mistral/mistral-large"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(action(&report, config), "merged");
     let text = old.read(config);
-    assert!(text.contains("  namespace: gateway\n") && text.contains("model: openai/gpt-4.1"));
-    assert!(
-        !old.read("k8s/apps/litellm/helmrelease.yaml")
-            .contains("namespace: litellm\n")
-    );
+    assert!(text.contains("model: mistral/mistral-large") && !text.contains("gpt-4o-mini"));
+    assert!(text.contains("alerting: [\"slack\"]"));
     // With no answer changed, the file stays the owner's alone.
-    old.commit("moved");
+    old.commit("models");
     assert_eq!(old.upgrade(&["--check"]).code, 0);
     // A model list the owner edited and the answer replaces: a conflict, never a silent pick.
-    let (code, report) = old.upgrade_json(&["--set", "models=mistral/mistral-large"]);
+    old.edit(
+        config,
+        "model: mistral/mistral-large",
+        "model: mistral/mistral-small",
+    );
+    old.commit("the owner's model");
+    let (code, report) = old.upgrade_json(&["--set", "models=openai/gpt-4.1"]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(action(&report, config), "conflict");
+}
+
+#[test]
+fn answer_changes_a_running_gateway_cannot_take_are_refused() {
+    let old = Old::made_with("0.3.0", &[]);
+    let before = tree(&old.root);
+    // Flux would prune the old namespace, volumes and all.
+    let out = old.upgrade(&["--set", "namespace=gateway"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("deletes namespace litellm"),
+        "{}",
+        out.stderr
+    );
+    // Volume claims grow, never shrink.
+    let out = old.upgrade(&["--set", "postgres_storage=10Gi", "--check"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("never shrink"), "{}", out.stderr);
+    assert!(tree(&old.root) == before, "nothing written");
+    assert_eq!(old.upgrade(&["--set", "postgres_storage=40Gi"]).code, 0);
+    // Changes that need a step first say so.
+    let eso = Old::made_with("0.3.0", &["--set", "secrets_backend=external-secrets"]);
+    let (code, report) = eso.upgrade_json(&["--set", "project_name=ai-gw"]);
+    assert_eq!(code, 0);
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("the ExternalSecrets now read ai-gw/kubernetes/"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -618,7 +652,9 @@ fn steps_a_crossed_version_asks_of_the_owner_are_printed_for_the_repos_they_conc
     let note = notes[0].as_str().unwrap();
     assert!(
         note.starts_with("templates 0.3.0: ")
-            && note.contains("create gateway/litellm-db-secret, gateway/litellm-master-key"),
+            && note.contains(
+                "create gateway/kubernetes/litellm-db-secret, gateway/kubernetes/litellm-master-key"
+            ),
         "{note}"
     );
     let out = old.upgrade(&[]);
