@@ -107,6 +107,10 @@ pub struct Lock {
 pub struct LockedFile {
     pub ownership: Ownership,
     pub sha256: String,
+    /// A conflict the last upgrade left as `PATH.ironplate-theirs` (`--conflict rej`, or a
+    /// file that is not text): not resolved while that file is there.
+    #[serde(default)]
+    pub unresolved: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -149,11 +153,27 @@ pub fn read(dir: &Path) -> Result<Lock> {
         ),
     })?;
     for (p, f) in &parsed.files {
+        // A path ironplate could have written: plain, relative, normalised, outside .git.
+        let plain = !p.is_empty()
+            && !p.starts_with('/')
+            && p.split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..")
+            && p.split('/').next() != Some(".git");
+        if !plain {
+            return Err(Error::BadFile {
+                file: path.clone(),
+                line: crate::preset::line_of_key_in(&text, "files", p),
+                message: format!(
+                    "corrupt lock: {} is not a path ironplate writes (a plain relative path outside .git)",
+                    crate::error::printable(p)
+                ),
+            });
+        }
         let hex_ok = f.sha256.len() == 64 && f.sha256.bytes().all(|c| c.is_ascii_hexdigit());
         if !hex_ok {
             return Err(Error::BadFile {
                 file: path.clone(),
-                line: None,
+                line: crate::preset::line_of_key_in(&text, "files", p),
                 message: format!("corrupt lock: sha256 of {p} is not 64 hex characters"),
             });
         }
@@ -178,10 +198,22 @@ pub fn update(
     inputs: &Inputs,
     answers: &Answers,
     tree: &RenderedTree,
+    unresolved: &std::collections::BTreeSet<String>,
 ) -> String {
-    let fresh: DocumentMut = render(template_version, inputs, answers, tree)
+    let mut fresh: DocumentMut = render(template_version, inputs, answers, tree)
         .parse()
         .expect("rendered lock parses");
+    if let Some(files) = fresh.get_mut("files").and_then(Item::as_table_mut) {
+        for path in unresolved {
+            if let Some(entry) = files
+                .get_mut(path)
+                .and_then(Item::as_value_mut)
+                .and_then(toml_edit::Value::as_inline_table_mut)
+            {
+                entry.insert("unresolved", true.into());
+            }
+        }
+    }
     let Ok(mut doc) = old.text.parse::<DocumentMut>() else {
         return fresh.to_string();
     };

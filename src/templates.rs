@@ -245,7 +245,7 @@ fn archived_versions() -> Vec<String> {
 }
 
 /// Orders versions numerically (0.10.0 after 0.9.0).
-pub fn version_key(v: &str) -> Vec<u64> {
+fn version_key(v: &str) -> Vec<u64> {
     v.split(['.', '-', '+'])
         .map(|part| part.parse().unwrap_or(0))
         .collect()

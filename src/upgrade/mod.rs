@@ -59,9 +59,20 @@ impl Prepared {
     }
 }
 
-/// Lock contents differ (ignoring comments and layout).
+/// Lock contents differ (ignoring comments and layout, and the `unresolved` marks: one
+/// whose file beside it is gone is simply resolved, nothing to write for).
 fn lock_differs(old: &str, new: &str) -> bool {
-    let parse = |t: &str| t.parse::<toml::Table>().ok();
+    let parse = |t: &str| {
+        let mut table = t.parse::<toml::Table>().ok()?;
+        if let Some(toml::Value::Table(files)) = table.get_mut("files") {
+            for (_, entry) in files.iter_mut() {
+                if let toml::Value::Table(e) = entry {
+                    e.remove("unresolved");
+                }
+            }
+        }
+        Some(table)
+    };
     parse(old) != parse(new)
 }
 
@@ -125,10 +136,32 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
     fsx::require_folder(dir)?;
     let lock = lock::read(dir)?;
     let templates = TemplateSet::current()?;
+    // A version no release could have: the lock was edited by hand.
+    let core = |v: &str| -> Option<Vec<u64>> {
+        let core = v.split(['-', '+']).next()?;
+        let parts: Vec<u64> = core
+            .split('.')
+            .map(|p| {
+                p.parse()
+                    .ok()
+                    .filter(|_| p == "0" || !p.starts_with('0'))
+            })
+            .collect::<Option<_>>()?;
+        (parts.len() == 3).then_some(parts)
+    };
+    let Some(lock_core) = core(&lock.template_version) else {
+        return Err(Error::BadFile {
+            file: lock.path.clone(),
+            line: preset::line_of_key_in(&lock.text, "ironplate", "template_version"),
+            message: format!(
+                "corrupt lock: template_version {:?} is not a version (embedded: {})",
+                lock.template_version,
+                TemplateSet::versions()?.join(", ")
+            ),
+        });
+    };
     // Newer templates than this binary's: "upgrading" would roll the repo back.
-    if crate::templates::version_key(&lock.template_version)
-        > crate::templates::version_key(&templates.version)
-    {
+    if Some(lock_core) > core(&templates.version) {
         return Err(Error::Refused {
             dir: dir.clone(),
             reason: format!(
@@ -232,11 +265,22 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         base: &format!("ironplate templates {}", lock.template_version),
         theirs: &format!("ironplate templates {}", templates.version),
     };
+    let pending_sidecars: BTreeSet<String> = lock
+        .files
+        .iter()
+        .filter(|(path, f)| {
+            f.unresolved
+                && fsx::safe_join(dir, &format!("{path}{}", plan::SIDECAR_SUFFIX))
+                    .is_ok_and(|p| p.is_file())
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
     let entries = plan::plan(&PlanInput {
         base: &base,
         theirs: &theirs,
         renames: &renames,
         answer_changes: &answer_changes,
+        pending_sidecars: &pending_sidecars,
         ours: &ours,
         labels,
         conflicts: opts.conflict,
@@ -246,7 +290,19 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
     if !opts.dry_run && !opts.check {
         apply::check_sidecars(dir, &entries)?;
     }
-    let lock_text = lock::update(&lock, &templates.version, &inputs, &answers, &theirs);
+    let left_beside: BTreeSet<String> = entries
+        .iter()
+        .filter(|e| e.action.is_conflict() && e.sidecar.is_some())
+        .map(|e| e.path.clone())
+        .collect();
+    let lock_text = lock::update(
+        &lock,
+        &templates.version,
+        &inputs,
+        &answers,
+        &theirs,
+        &left_beside,
+    );
     Ok(Prepared {
         lock,
         templates,

@@ -157,6 +157,9 @@ pub struct PlanInput<'a> {
     /// For seeded files, when answers changed: the current templates' render with the old
     /// answers (THEIRS has the new), so that the answer change alone reaches them.
     pub answer_changes: &'a BTreeMap<String, Vec<u8>>,
+    /// Paths whose conflict the last upgrade left beside them as `PATH.ironplate-theirs`,
+    /// still there: not resolved yet.
+    pub pending_sidecars: &'a BTreeSet<String>,
     /// The disk at every path of `base` and `theirs` (None: absent).
     pub ours: &'a BTreeMap<String, Option<OursFile>>,
     pub labels: Labels<'a>,
@@ -215,7 +218,7 @@ pub fn plan(input: &PlanInput) -> Vec<Entry> {
     }
     for (path, b) in input.base {
         if !paired_base.contains(path.as_str()) {
-            entries.push(dropped(path, b, ours(path)));
+            entries.push(dropped(path, b, ours(path), &input.labels));
         }
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -240,11 +243,27 @@ fn added(path: &str, theirs: &[u8], executable: bool, ours: Option<&OursFile>) -
     }
 }
 
-fn dropped(path: &str, base: &BaseFile, ours: Option<&OursFile>) -> Entry {
+fn dropped(path: &str, base: &BaseFile, ours: Option<&OursFile>, labels: &Labels) -> Entry {
     match ours {
         None => Entry {
             note: "deleted by you; the template dropped it too".into(),
             ..Entry::new(path, Action::KeptDeleted)
+        },
+        Some(o) if unresolved_conflicts(&o.bytes, labels) > 0 => Entry {
+            hunks: unresolved_conflicts(&o.bytes, labels),
+            note: "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into(),
+            unresolved: true,
+            before: Some(o.bytes.clone()),
+            ..Entry::new(path, Action::Conflict)
+        },
+        // Removed only what ironplate is seen to have written there: the templates of the
+        // lock's version, with its answers, render this very file. A lock edited to name
+        // another file (`.git/config`) never gets it deleted.
+        Some(o) if base.contents.is_none() => Entry {
+            hunks: 1,
+            note: "the lock names this file, but no template of its version made it: kept".into(),
+            before: Some(o.bytes.clone()),
+            ..Entry::new(path, Action::ModifyDeleteConflict)
         },
         Some(o) if sha256_hex(&o.bytes) == base.sha256 => Entry {
             remove: vec![path.to_string()],
@@ -333,14 +352,21 @@ fn decide(
             ..Entry::new(path, Action::KeptDeleted)
         };
     };
-    // Markers an earlier upgrade left: the lock already moved on, so nothing else would
-    // remind the owner of them.
+    // Markers (or the template's version beside the file) an earlier upgrade left: the lock
+    // already moved on, so nothing else would remind the owner of them.
     let unresolved = unresolved_conflicts(&ours.bytes, &input.labels);
-    if unresolved > 0 {
+    let beside = input.pending_sidecars.contains(base_path);
+    if unresolved > 0 || beside {
         return Entry {
             from: moved.then(|| base_path.to_string()),
-            hunks: unresolved,
-            note: "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into(),
+            hunks: unresolved.max(1),
+            note: if beside {
+                format!(
+                    "the template's version from an earlier upgrade is still beside this file as {base_path}{SIDECAR_SUFFIX}: take what you want of it into the file, delete it (and commit), then run upgrade again"
+                )
+            } else {
+                "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into()
+            },
             unresolved: true,
             before: Some(ours.bytes.clone()),
             ..Entry::new(path, Action::Conflict)
@@ -499,11 +525,12 @@ fn unresolved_conflicts(bytes: &[u8], labels: &Labels) -> usize {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return 0;
     };
+    // Any marker line of ironplate's counts, alone too: half a resolved block is unresolved.
     let opening = format!("<<<<<<< {}", labels.ours);
-    let closing = ">>>>>>> ironplate templates ";
-    let opened = text.lines().filter(|l| l.trim_end() == opening).count();
-    let closed = text.lines().filter(|l| l.starts_with(closing)).count();
-    opened.min(closed)
+    let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    count(&opening)
+        .max(count("||||||| ironplate templates "))
+        .max(count(">>>>>>> ironplate templates "))
 }
 
 fn binary_conflict(mut entry: Entry, theirs: &[u8]) -> Entry {

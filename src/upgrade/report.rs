@@ -46,7 +46,7 @@ pub fn print_text(report: &Report, verbose: bool) -> std::io::Result<()> {
     let unresolved = report.files.iter().filter(|e| e.unresolved).count();
     let verdict = match (report.changed, report.conflicts, report.written) {
         _ if unresolved > 0 => format!(
-            "nothing written: {unresolved} file(s) still hold conflict markers from an earlier upgrade (search for <<<<<<<); resolve them first"
+            "nothing written: {unresolved} file(s) still hold a conflict from an earlier upgrade (<<<<<<< markers, or *.ironplate-theirs beside them); resolve them first"
         ),
         (false, _, _) => "up to date".to_string(),
         (true, 0, true) => "upgraded".to_string(),

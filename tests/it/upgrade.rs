@@ -165,7 +165,9 @@ fn same_line_changed_on_both_sides_is_a_conflict() {
     let again = old.upgrade(&[]);
     assert_eq!(again.code, 1);
     assert!(
-        again.stdout.contains("still hold conflict markers"),
+        again
+            .stdout
+            .contains("still hold a conflict from an earlier upgrade"),
         "{}",
         again.stdout
     );
@@ -200,6 +202,21 @@ fn same_line_changed_on_both_sides_is_a_conflict() {
         old.read("README.md.ironplate-theirs")
             .contains("run it in a scheduled job")
     );
+    // Not forgotten either while that file is there; deleted, the owner's file is the
+    // resolution.
+    old.commit("upgraded, conflict beside README.md");
+    assert_eq!(old.upgrade(&["--check"]).code, 1);
+    let again = old.upgrade(&[]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stdout.contains("README.md.ironplate-theirs"),
+        "{}",
+        again.stdout
+    );
+    std::fs::remove_file(old.path("README.md.ironplate-theirs")).unwrap();
+    old.commit("resolved");
+    assert_eq!(old.upgrade(&["--check"]).code, 0);
+    assert!(old.read("README.md").contains("\nours\n"));
 }
 
 #[test]
@@ -717,6 +734,47 @@ fn missing_or_corrupt_lock_is_refused() {
         out.stderr
     );
 
+    // A version no release could have, or a path ironplate never writes: refused. A path it
+    // could write but no template made is never deleted.
+    let old = Old::new("default");
+    let lock = old.read(".ironplate.toml");
+    for (from, to, needle) in [
+        (
+            "template_version = \"0.1.0\"",
+            "template_version = \"v1\"",
+            "is not a version",
+        ),
+        (
+            "[files]\n",
+            "[files]\n\".git/config\" = { ownership = \"merged\", sha256 = \"0000000000000000000000000000000000000000000000000000000000000000\" }\n",
+            "outside .git",
+        ),
+    ] {
+        old.write(".ironplate.toml", &lock.replacen(from, to, 1));
+        old.commit("hand-edited lock");
+        let out = old.upgrade(&["--check"]);
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    old.write("notes.txt", "the owner's\n");
+    let sha = sha256_of(b"the owner's\n");
+    old.write(
+        ".ironplate.toml",
+        &lock.replacen(
+            "[files]\n",
+            &format!("[files]\n\"notes.txt\" = {{ ownership = \"merged\", sha256 = \"{sha}\" }}\n"),
+            1,
+        ),
+    );
+    old.commit("a lock naming the owner's file");
+    let (_, report) = old.upgrade_json(&[]);
+    assert_eq!(
+        action(&report, "notes.txt"),
+        "modify-delete conflict",
+        "{report:#}"
+    );
+    assert_eq!(old.read("notes.txt"), "the owner's\n");
+
     // An answer no template version knows: a typo that would quietly bring back a default.
     let old = Old::new("default");
     let lock = old
@@ -964,4 +1022,44 @@ fn when_base_cannot_be_rebuilt_pristine_files_update_and_edited_ones_keep_both()
         old.read("CONTRIBUTING.md.ironplate-theirs")
             .contains("fill in its checklist")
     );
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn half_resolved_markers_and_markers_in_a_dropped_file_still_block() {
+    let old = Old::new("default");
+    let line = "conflict markers and the command exits 1. `ironplate upgrade --check` in CI reports drift.";
+    old.edit("README.md", line, "ours");
+    old.commit("readme");
+    assert_eq!(old.upgrade(&[]).code, 1);
+    // The owner removes the opening half of the block, and forgets the closing marker.
+    let text = old.read("README.md");
+    let start = text.find("<<<<<<< yours\n").unwrap();
+    let middle = text.find("=======\n").unwrap() + "=======\n".len();
+    old.write(
+        "README.md",
+        &format!("{}{}", &text[..start], &text[middle..]),
+    );
+    old.commit("half resolved");
+    assert_eq!(old.upgrade(&["--check"]).code, 1);
+
+    // A file the template drops (0.1.0's serviceaccount.yaml) that holds markers.
+    let old = Old::new("default");
+    let sa = "k8s/apps/litellm-db/serviceaccount.yaml";
+    let text = old.read(sa);
+    old.write(
+        sa,
+        &format!("{text}<<<<<<< yours\na: 1\n=======\na: 3\n>>>>>>> ironplate templates 0.3.0\n"),
+    );
+    old.commit("markers");
+    let before = tree(&old.root);
+    assert_eq!(old.upgrade(&[]).code, 1);
+    assert!(tree(&old.root) == before, "nothing written");
 }
