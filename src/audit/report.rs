@@ -18,6 +18,9 @@ pub struct Judgement<'a> {
     pub results: Vec<(&'a Check, Outcome)>,
 }
 
+/// The workflows ironplate's templates write (adopt adds or hardens these, and no others).
+const TEMPLATE_WORKFLOWS: [&str; 3] = ["/lint.yml", "/security.yml", "/sonar.yml"];
+
 impl Judgement<'_> {
     /// The verb that fixes a check's findings in this repo.
     pub fn fix(&self, check: &Check) -> &'static str {
@@ -28,19 +31,22 @@ impl Judgement<'_> {
     }
 
     /// The verb that fixes these findings: `upgrade` only rewrites the files ironplate owns,
-    /// so findings all in the owner's other files (their own workflows) are `manual`.
+    /// and adopt leaves the owner's own workflows: findings all in such files are `manual`.
     pub fn fix_for(&self, check: &Check, outcome: &Outcome) -> &'static str {
         let general = self.fix(check);
-        let only_owners_files = !outcome.evidence.is_empty()
-            && outcome
-                .evidence
-                .iter()
-                .all(|e| !self.owned.contains(&e.path));
-        if general == "upgrade" && only_owners_files {
-            "manual"
-        } else {
-            general
-        }
+        let all = |f: &dyn Fn(&str) -> bool| {
+            !outcome.evidence.is_empty() && outcome.evidence.iter().all(|e| f(&e.path))
+        };
+        let by_hand = match general {
+            "upgrade" => all(&|p| !self.owned.contains(p)),
+            // adopt leaves the owner's own workflows as they are.
+            "adopt" => all(&|p| {
+                p.starts_with(".github/workflows/")
+                    && !TEMPLATE_WORKFLOWS.iter().any(|w| p.ends_with(w))
+            }),
+            _ => false,
+        };
+        if by_hand { "manual" } else { general }
     }
 
     pub fn section_status(&self, section: Section) -> Status {
@@ -279,22 +285,35 @@ pub fn sarif(j: &Judgement) -> String {
         })
         .collect();
     let mut results = Vec::new();
-    for (index, (check, outcome)) in j.results.iter().enumerate() {
-        if outcome.status != Status::Fail {
-            continue;
+    let result = |index: usize, check: &Check, e: &Evidence| {
+        let mut physical = json!({ "artifactLocation": { "uri": uri_path(&e.path) } });
+        if let Some(line) = e.line {
+            physical["region"] = json!({ "startLine": line });
         }
-        for e in &outcome.evidence {
-            let mut physical = json!({ "artifactLocation": { "uri": uri_path(&e.path) } });
-            if let Some(line) = e.line {
-                physical["region"] = json!({ "startLine": line });
+        json!({
+            "ruleId": check.id,
+            "ruleIndex": index,
+            "level": sarif_level(check.severity),
+            "message": { "text": format!("{}: {}", check.title, e.message) },
+            "locations": [ { "physicalLocation": physical } ],
+        })
+    };
+    for (index, (check, outcome)) in j.results.iter().enumerate() {
+        if outcome.status == Status::Fail {
+            for e in &outcome.evidence {
+                results.push(result(index, check, e));
             }
-            results.push(json!({
-                "ruleId": check.id,
-                "ruleIndex": index,
-                "level": sarif_level(check.severity),
-                "message": { "text": format!("{}: {}", check.title, e.message) },
-                "locations": [ { "physicalLocation": physical } ],
-            }));
+        }
+        // Accepted risks are results too, suppressed in the source with the owner's reason
+        // (code scanning lists them as dismissed, not open).
+        for e in &outcome.accepted {
+            let mut r = result(index, check, e);
+            let reason = e
+                .message
+                .rsplit_once(" (accepted: ")
+                .map_or(e.message.as_str(), |(_, why)| why.trim_end_matches(')'));
+            r["suppressions"] = json!([ { "kind": "inSource", "justification": reason } ]);
+            results.push(r);
         }
     }
     let doc = json!({

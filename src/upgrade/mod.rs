@@ -141,11 +141,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         let core = v.split(['-', '+']).next()?;
         let parts: Vec<u64> = core
             .split('.')
-            .map(|p| {
-                p.parse()
-                    .ok()
-                    .filter(|_| p == "0" || !p.starts_with('0'))
-            })
+            .map(|p| p.parse().ok().filter(|_| p == "0" || !p.starts_with('0')))
             .collect::<Option<_>>()?;
         (parts.len() == 3).then_some(parts)
     };
@@ -355,7 +351,7 @@ fn move_leaves_others_behind(dir: &Path, entries: &[Entry]) -> Option<String> {
         }
         others.sort();
         return Some(format!(
-            "moving {from} to {} would leave {} behind in {old}/: Flux, still syncing {old}, would prune what {from} applies (the gateway, volumes included). Move those first and point Flux at {new} (e.g. `git mv {old}/flux-system {new}/` and `flux bootstrap ... --path={new}`), then upgrade",
+            "moving {from} to {} would leave {} behind in {old}/: Flux, still syncing {old}, would prune what {from} applies (the gateway, volumes included). Move everything in one commit: `mkdir -p {new} && git mv {old}/flux-system {new}/`, change `path: ./{old}` to `./{new}` in {new}/flux-system/gotk-sync.yaml, run this upgrade with --allow-dirty, commit and push (Flux, finding no {old}, stops there and prunes nothing); then `flux bootstrap ... --path={new}`",
             e.path,
             others.join(", ")
         ));
