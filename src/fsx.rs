@@ -89,11 +89,22 @@ fn temp_path(target: &Path) -> PathBuf {
     sibling(target, TEMP_SUFFIX)
 }
 
-/// Removes what a killed write of `rel` may have left beside it (its staged copy, its
-/// rollback copy). Only these two names are touched: nothing else of the owner's is walked.
-pub fn remove_leftovers(root: &Path, rel: &str) -> Result<()> {
+/// Where a journaled transaction keeps the file it replaced or removed at `target` until the
+/// whole run is done (see [`Transaction::keeping_backups`]).
+pub fn backup_path(target: &Path) -> PathBuf {
+    sibling(target, BACKUP_SUFFIX)
+}
+
+/// Removes what a killed write of `rel` may have left beside it: its staged copy, and (with
+/// `backups`) its rollback copy. Only these names are touched: nothing else is walked.
+pub fn remove_leftovers(root: &Path, rel: &str, backups: bool) -> Result<()> {
     let target = safe_join(root, rel)?;
-    for suffix in [TEMP_SUFFIX, BACKUP_SUFFIX] {
+    let suffixes: &[&str] = if backups {
+        &[TEMP_SUFFIX, BACKUP_SUFFIX]
+    } else {
+        &[TEMP_SUFFIX]
+    };
+    for suffix in suffixes {
         let path = sibling(&target, suffix);
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {
@@ -189,6 +200,7 @@ pub struct Transaction {
     staged: Vec<(PathBuf, PathBuf)>,
     created_dirs: Vec<PathBuf>,
     done: bool,
+    keep_backups: bool,
 }
 
 impl Transaction {
@@ -199,7 +211,16 @@ impl Transaction {
             staged: Vec::new(),
             created_dirs: Vec::new(),
             done: false,
+            keep_backups: false,
         }
+    }
+
+    /// The copies of the files replaced stay after the commit (the caller removes them when
+    /// its whole run is done), and a copy already there, from a run that was killed, is kept
+    /// as it is: it holds the file as it was before that run.
+    pub fn keeping_backups(mut self) -> Transaction {
+        self.keep_backups = true;
+        self
     }
 
     /// Creates the root folder and any missing ancestors, recording them for rollback.
@@ -260,11 +281,18 @@ impl Transaction {
         let mut placed: Vec<(&Path, Option<PathBuf>)> = Vec::new();
         for (i, (tmp, target)) in staged.iter().enumerate() {
             let backup = sibling(target, BACKUP_SUFFIX);
-            let _ = fs::remove_file(&backup);
-            let kept = fs::symlink_metadata(target)
-                .is_ok()
-                .then(|| fs::hard_link(target, &backup).ok().map(|()| backup))
-                .flatten();
+            let older = self.keep_backups && fs::symlink_metadata(&backup).is_ok();
+            if !older {
+                let _ = fs::remove_file(&backup);
+            }
+            let kept = if older {
+                Some(backup)
+            } else {
+                fs::symlink_metadata(target)
+                    .is_ok()
+                    .then(|| fs::hard_link(target, &backup).ok().map(|()| backup))
+                    .flatten()
+            };
             if let Err(e) = fs::rename(tmp, target) {
                 for (rest, _) in &staged[i..] {
                     let _ = fs::remove_file(rest);
@@ -290,9 +318,11 @@ impl Transaction {
             }
             placed.push((target, kept));
         }
-        for (_, old) in &placed {
-            if let Some(old) = old {
-                let _ = fs::remove_file(old);
+        if !self.keep_backups {
+            for (_, old) in &placed {
+                if let Some(old) = old {
+                    let _ = fs::remove_file(old);
+                }
             }
         }
         self.done = true;

@@ -181,7 +181,7 @@ pub fn run(opts: AdoptOptions) -> Result<u8> {
     let review = entries.iter().filter(|e| e.action == Action::Kept).count();
     let writes = !opts.dry_run;
     if writes {
-        apply::apply(dir, &entries, &lock_text)?;
+        apply::apply(dir, &entries, &lock_text, None)?;
     }
     let how = if opts.dry_run {
         "`--set KEY=VALUE` here"

@@ -1,23 +1,112 @@
 //! Applying a plan: every write is staged as a temporary sibling, then all are renamed into
-//! place; old paths are removed only after the
-//! new ones are written; the lock is written last, so a killed run leaves each file whole and
-//! a rerun finishes the job.
+//! place; old paths are removed only after the new ones are written; the lock is written last,
+//! so a killed run leaves each file whole and a rerun finishes the job.
+//!
+//! A journaled run (upgrade) keeps, until it is done, the lock it started from
+//! (`..ironplate.toml.ironplate-old`, the journal) and every file it replaced or removed
+//! (`.NAME.ironplate-old`). A run killed before it wrote the new lock leaves the journal equal
+//! to the lock: the rerun then plans from those copies, the repo as it was before the killed
+//! run ([`Journal::Resume`]), whatever that run had written. Killed after the new lock, the
+//! copies are stale and the rerun sweeps them.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::plan::{Entry, SIDECAR_SUFFIX};
 use crate::error::{Error, Result};
 use crate::fsx::{self, Durability, Transaction};
 use crate::lock::LOCK_FILE;
 
-pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
-    // A run killed mid-apply may have left staged or rollback copies beside any path, also
-    // beside one that is already up to date and so is not written again now.
+/// What a run killed before this one left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journal {
+    /// No run was interrupted (or its copies are stale: the new lock was written).
+    None,
+    /// A run was killed before it wrote the lock: the copies hold the repo as it was.
+    Resume,
+}
+
+fn journal_path(dir: &Path) -> PathBuf {
+    fsx::backup_path(&dir.join(LOCK_FILE))
+}
+
+/// The journal's contents: the lock the run started from, and the paths it removes (their
+/// copies are found by these names even once the lock no longer lists them).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JournalFile {
+    lock: String,
+    removed: Vec<String>,
+}
+
+fn read_journal(dir: &Path) -> Option<JournalFile> {
+    let text = fs::read_to_string(journal_path(dir)).ok()?;
+    toml::from_str(&text).ok()
+}
+
+/// Reads what an interrupted run left, given the lock's text as read now.
+pub fn journal(dir: &Path, lock_text: &str) -> Journal {
+    match read_journal(dir) {
+        Some(j) if j.lock == lock_text => Journal::Resume,
+        _ => Journal::None,
+    }
+}
+
+/// A run with nothing to write still sweeps what a killed one left behind: the copies of a
+/// run killed while it cleaned up (its lock written), or the journal of one killed before it
+/// wrote anything.
+pub fn sweep(dir: &Path, entries: &[Entry]) -> Result<()> {
+    let removed = read_journal(dir).map(|j| j.removed).unwrap_or_default();
+    for rel in removed.iter().filter(|r| fsx::safe_join(dir, r).is_ok()) {
+        fsx::remove_leftovers(dir, rel, true)?;
+    }
     for entry in entries {
-        fsx::remove_leftovers(dir, &entry.path)?;
+        fsx::remove_leftovers(dir, &entry.path, true)?;
+        for rel in &entry.remove {
+            fsx::remove_leftovers(dir, rel, true)?;
+        }
+    }
+    match fs::remove_file(journal_path(dir)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("cannot remove", journal_path(dir), e)),
+    }
+}
+
+/// Applies `entries` and writes `lock_text` last. `journaled` (upgrade): the run can be
+/// resumed if killed, as above; otherwise (adopt) a rerun simply plans again.
+pub fn apply(
+    dir: &Path,
+    entries: &[Entry],
+    lock_text: &str,
+    journaled: Option<Journal>,
+) -> Result<()> {
+    let resume = journaled == Some(Journal::Resume);
+    // Staged copies of a killed run are never whole files: always swept. Its rollback
+    // copies are swept too unless this run resumes from them.
+    for entry in entries {
+        fsx::remove_leftovers(dir, &entry.path, !resume)?;
+        for rel in &entry.remove {
+            fsx::remove_leftovers(dir, rel, !resume)?;
+        }
+    }
+    let journal = journal_path(dir);
+    if journaled.is_some() && !resume {
+        let started_from = match fs::read_to_string(dir.join(LOCK_FILE)) {
+            Ok(text) => text,
+            Err(e) => return Err(Error::io("cannot read", &dir.join(LOCK_FILE), e)),
+        };
+        let record = JournalFile {
+            lock: started_from,
+            removed: entries.iter().flat_map(|e| e.remove.clone()).collect(),
+        };
+        let text = toml::to_string(&record)
+            .map_err(|e| Error::io("cannot write", &journal, std::io::Error::other(e)))?;
+        fsx::write_atomic(&journal, text.as_bytes(), false, Durability::Synced)?;
     }
     let mut tx = Transaction::new(dir, Durability::Synced);
+    if journaled.is_some() {
+        tx = tx.keeping_backups();
+    }
     for entry in entries {
         if let Some(contents) = &entry.write {
             tx.stage(&entry.path, contents, entry.executable)?;
@@ -30,7 +119,14 @@ pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
     for entry in entries {
         for rel in &entry.remove {
             let path = fsx::safe_join(dir, rel)?;
-            match fs::remove_file(&path) {
+            // Journaled, a removed file is kept as its copy until the run is done.
+            let kept = fsx::backup_path(&path);
+            let gone = if journaled.is_some() && fs::symlink_metadata(&kept).is_err() {
+                fs::rename(&path, &kept)
+            } else {
+                fs::remove_file(&path)
+            };
+            match gone {
                 Ok(()) => remove_empty_parents(dir, &path),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io("cannot remove", &path, e)),
@@ -42,7 +138,19 @@ pub fn apply(dir: &Path, entries: &[Entry], lock_text: &str) -> Result<()> {
         lock_text.as_bytes(),
         false,
         Durability::Synced,
-    )
+    )?;
+    if journaled.is_some() {
+        // Done: the copies go, the journal last.
+        sweep(dir, entries)?;
+        for entry in entries {
+            for rel in &entry.remove {
+                if let Ok(path) = fsx::safe_join(dir, rel) {
+                    remove_empty_parents(dir, &path);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A `PATH.ironplate-theirs` the plan would write where a different file of that name

@@ -43,6 +43,8 @@ pub struct Prepared {
     pub lock_text: String,
     /// Steps the template versions crossed ask of the owner (see `templates/template.toml`).
     pub notes: Vec<String>,
+    /// What a killed run left (planned from its copies when it is resumed).
+    pub journal: apply::Journal,
 }
 
 impl Prepared {
@@ -94,8 +96,16 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
     // Conflicts the last upgrade left come first: applying more over them (and moving the
     // lock on) would bury them.
     let unresolved = prepared.entries.iter().any(|e| e.unresolved);
+    if writes && !changed {
+        apply::sweep(&opts.dir, &prepared.entries)?;
+    }
     if writes && changed && !unresolved {
-        apply::apply(&opts.dir, &prepared.entries, &prepared.lock_text)?;
+        apply::apply(
+            &opts.dir,
+            &prepared.entries,
+            &prepared.lock_text,
+            Some(prepared.journal),
+        )?;
     }
     let report = report::Report {
         from: &prepared.lock.template_version,
@@ -255,7 +265,8 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         .chain(theirs.files.keys())
         .map(String::as_str)
         .collect();
-    let ours = read_ours(dir, &paths)?;
+    let journal = apply::journal(dir, &lock.text);
+    let ours = read_ours_resuming(dir, &paths, journal)?;
     let labels = merge::Labels {
         ours: "yours",
         base: &format!("ironplate templates {}", lock.template_version),
@@ -307,6 +318,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         entries,
         lock_text,
         notes,
+        journal,
     })
 }
 
@@ -499,9 +511,22 @@ pub(crate) fn read_ours(
     dir: &Path,
     paths: &BTreeSet<&str>,
 ) -> Result<BTreeMap<String, Option<OursFile>>> {
+    read_ours_resuming(dir, paths, apply::Journal::None)
+}
+
+/// [`read_ours`]; resuming a killed run, a file it kept a copy of is read from that copy.
+fn read_ours_resuming(
+    dir: &Path,
+    paths: &BTreeSet<&str>,
+    journal: apply::Journal,
+) -> Result<BTreeMap<String, Option<OursFile>>> {
     let mut out = BTreeMap::new();
     for rel in paths {
-        let path = fsx::safe_join(dir, rel)?;
+        let target = fsx::safe_join(dir, rel)?;
+        let copy = fsx::backup_path(&target);
+        let stale = journal == apply::Journal::Resume
+            && std::fs::symlink_metadata(&copy).is_ok_and(|m| m.is_file());
+        let path = if stale { copy } else { target };
         // A FIFO would block the read, a device never end it: only regular files are read.
         if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
             return Err(Error::Refused {
@@ -515,6 +540,7 @@ pub(crate) fn read_ours(
             Ok(bytes) => Some(OursFile {
                 executable: is_executable(&path),
                 bytes,
+                stale,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io("cannot read", &path, e)),

@@ -87,6 +87,9 @@ pub struct BaseFile {
 pub struct OursFile {
     pub bytes: Vec<u8>,
     pub executable: bool,
+    /// Read from the copy a killed run kept (the disk holds what that run wrote): whatever
+    /// the plan decides is written, so that the disk ends as decided.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -219,6 +222,18 @@ pub fn plan(input: &PlanInput) -> Vec<Entry> {
     for (path, b) in input.base {
         if !paired_base.contains(path.as_str()) {
             entries.push(dropped(path, b, ours(path), &input.labels));
+        }
+    }
+    // Paths a killed run had rewritten or removed, that this plan keeps as they were: put
+    // back as they were.
+    for e in &mut entries {
+        let at = e.from.as_deref().unwrap_or(&e.path).to_string();
+        if let Some(o) = ours(&at).filter(|o| o.stale)
+            && e.write.is_none()
+            && !e.remove.contains(&e.path)
+        {
+            e.write = Some(o.bytes.clone());
+            e.executable = o.executable;
         }
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -387,7 +402,7 @@ fn decide(
     // Writes `contents` at the target (always, when the file moves).
     let finish = |mut e: Entry, action: Action, contents: Vec<u8>| {
         e.action = action;
-        if moved || contents != ours.bytes {
+        if moved || ours.stale || contents != ours.bytes {
             e.write = Some(contents);
         }
         e

@@ -915,6 +915,102 @@ fn a_run_killed_just_before_the_lock_is_finished_by_the_rerun() {
     assert!(finished == done, "the rerun ends where the whole run ended");
 }
 
+/// A 0.1.0 repo with edits that make the upgrade move a file and leave a conflict, and the
+/// tree (git aside) an uninterrupted upgrade of it ends with, and its exit code.
+fn conflicted_repo_and_its_upgrade() -> (Old, std::collections::BTreeMap<String, Vec<u8>>, i32) {
+    let make = || {
+        let old = Old::new("default");
+        old.edit(
+            "README.md",
+            "conflict markers and the command exits 1. `ironplate upgrade --check` in CI reports drift.",
+            "ours",
+        );
+        old.edit(
+            "k8s/apps/litellm-db/pdb.yaml",
+            "name: litellm-postgres\n",
+            "name: litellm-postgres\n  annotations:\n    team: platform\n",
+        );
+        old.commit("owner edits");
+        old
+    };
+    let reference = make();
+    let code = reference.upgrade(&[]).code;
+    let mut done = tree(&reference.root);
+    done.retain(|p, _| !p.starts_with(".git/"));
+    (make(), done, code)
+}
+
+#[test]
+fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
+    // What a run leaves when killed after replacing some files (each old one kept beside it
+    // as .NAME.ironplate-old, the lock it started from as the journal), and when killed
+    // after its removals: the rerun ends exactly where an uninterrupted run ends.
+    for killed_after_removals in [false, true] {
+        let (old, done, code) = conflicted_repo_and_its_upgrade();
+        let start = tree(&old.root);
+        let backup = |rel: &str| {
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            let dir = if dir.is_empty() {
+                old.root.clone()
+            } else {
+                old.path(dir)
+            };
+            dir.join(format!(".{name}.ironplate-old"))
+        };
+        // The journal: the lock the run started from, and the paths it removes.
+        let mut journal = toml::Table::new();
+        journal.insert("lock".into(), old.read(".ironplate.toml").into());
+        journal.insert(
+            "removed".into(),
+            toml::Value::Array(vec![
+                "k8s/apps/litellm-db/pdb.yaml".into(),
+                "k8s/apps/litellm-db/serviceaccount.yaml".into(),
+            ]),
+        );
+        std::fs::write(
+            backup(".ironplate.toml"),
+            toml::to_string(&journal).unwrap(),
+        )
+        .unwrap();
+        let changed: Vec<&String> = done
+            .keys()
+            .filter(|p| *p != ".ironplate.toml" && start.get(*p) != done.get(*p))
+            .collect();
+        let replaced = if killed_after_removals {
+            changed.len()
+        } else {
+            changed.len() / 2
+        };
+        for rel in &changed[..replaced] {
+            if old.path(rel).exists() {
+                std::fs::hard_link(old.path(rel), backup(rel)).unwrap();
+            }
+            std::fs::create_dir_all(old.path(rel).parent().unwrap()).unwrap();
+            // Written as the killed run writes: a new file renamed over the old one.
+            let tmp = old.path(&format!("{rel}.new"));
+            std::fs::write(&tmp, &done[*rel]).unwrap();
+            std::fs::rename(&tmp, old.path(rel)).unwrap();
+        }
+        if killed_after_removals {
+            let pdb = "k8s/apps/litellm-db/pdb.yaml";
+            std::fs::rename(old.path(pdb), backup(pdb)).unwrap();
+        }
+        let rerun = old.upgrade(&["--allow-dirty"]);
+        assert_eq!(rerun.code, code, "{}", rerun.stdout);
+        let mut finished = tree(&old.root);
+        finished.retain(|p, _| !p.starts_with(".git/"));
+        let wrong: Vec<&String> = finished
+            .keys()
+            .chain(done.keys())
+            .filter(|p| finished.get(*p) != done.get(*p))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "after removals {killed_after_removals}: {wrong:?}"
+        );
+    }
+}
+
 #[test]
 fn a_killed_upgrade_leaves_whole_files_and_a_rerun_finishes() {
     use std::collections::BTreeMap;
