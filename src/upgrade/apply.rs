@@ -93,7 +93,7 @@ pub fn apply(
     if journaled.is_some() && !resume {
         let started_from = match fs::read_to_string(dir.join(LOCK_FILE)) {
             Ok(text) => text,
-            Err(e) => return Err(Error::io("cannot read", &dir.join(LOCK_FILE), e)),
+            Err(e) => return Err(Error::io("cannot read", dir.join(LOCK_FILE), e)),
         };
         let record = JournalFile {
             lock: started_from,
