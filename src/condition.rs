@@ -219,9 +219,11 @@ mod tests {
         let mut answers = BTreeMap::new();
         answers.insert("secrets_backend".to_string(), Value::Str("sops".into()));
         answers.insert("sonarcloud".to_string(), Value::Bool(false));
-        let c = Condition::parse("secrets_backend == 'sops' and not sonarcloud").unwrap();
+        let c = Condition::parse("secrets_backend == 'sops' and not sonarcloud")
+            .expect("test input is valid");
         assert!(c.eval(&answers));
-        let c = Condition::parse("sonarcloud or secrets_backend != \"sops\"").unwrap();
+        let c = Condition::parse("sonarcloud or secrets_backend != \"sops\"")
+            .expect("test input is valid");
         assert!(!c.eval(&answers));
         assert!(Condition::parse("a ==").is_err());
         assert!(Condition::parse("a = 'b'").is_err());

@@ -584,12 +584,13 @@ mod tests {
     #[test]
     fn image_references() {
         let digest = "a".repeat(64);
-        let r = ImageRef::parse(&format!("postgres:16-alpine@sha256:{digest}")).unwrap();
+        let r = ImageRef::parse(&format!("postgres:16-alpine@sha256:{digest}"))
+            .expect("test input is valid");
         assert_eq!(
             (r.repository.as_str(), r.tag.as_str()),
             ("postgres", "16-alpine")
         );
-        let r = ImageRef::parse("registry.local:5000/team/app:1.2").unwrap();
+        let r = ImageRef::parse("registry.local:5000/team/app:1.2").expect("test input is valid");
         assert_eq!(r.repository, "registry.local:5000/team/app");
         assert!(ImageRef::parse("postgres").is_err());
         assert!(ImageRef::parse("postgres@sha256:abc").is_err());

@@ -536,13 +536,16 @@ mod tests {
 
     #[test]
     fn lines_are_one_based_and_per_node() {
-        let docs = parse("a: 1\nb:\n  c: \"x\"\n---\nd: [1, 2]\n").unwrap();
+        let docs = parse("a: 1\nb:\n  c: \"x\"\n---\nd: [1, 2]\n").expect("test input is valid");
         assert_eq!(docs.len(), 2);
         assert_eq!(
             docs[0].at("b.c").map(|n| (n.str(), n.line())),
             Some((Some("x"), 3))
         );
-        assert_eq!(docs[1].get("d").unwrap().items().len(), 2);
+        assert_eq!(
+            docs[1].get("d").expect("test input is valid").items().len(),
+            2
+        );
         let err = parse("a: [\n").unwrap_err();
         assert!(err.line >= 1);
     }
@@ -552,9 +555,12 @@ mod tests {
         let docs = leaves(
             "kind: X\nspec:\n  items:\n    - name: a\n      v: 1\n    - [p, q]\n---\nz: ok\n",
         )
-        .unwrap();
+        .expect("test input is valid");
         assert_eq!(docs.len(), 2);
-        let v = docs[0].iter().find(|l| l.value == "1").unwrap();
+        let v = docs[0]
+            .iter()
+            .find(|l| l.value == "1")
+            .expect("test input is valid");
         assert_eq!(
             v.path,
             vec![
@@ -565,7 +571,10 @@ mod tests {
             ]
         );
         assert_eq!(v.line, 5);
-        let q = docs[0].iter().find(|l| l.value == "q").unwrap();
+        let q = docs[0]
+            .iter()
+            .find(|l| l.value == "q")
+            .expect("test input is valid");
         assert_eq!(
             q.path,
             vec![
@@ -586,10 +595,10 @@ mod pos_tests {
     #[test]
     fn positions_of_keys_items_and_scalars() {
         let text = "a:\n  - name: x\n    image: \"p:1\"\n  - k: v\n";
-        let docs = parse(text).unwrap();
-        let item = &docs[0].get("a").unwrap().items()[0];
+        let docs = parse(text).expect("test input is valid");
+        let item = &docs[0].get("a").expect("test input is valid").items()[0];
         assert_eq!(item.pos(), Pos { line: 2, col: 4 });
-        let image = item.entry("image").unwrap();
+        let image = item.entry("image").expect("test input is valid");
         assert_eq!(image.key_at, Pos { line: 3, col: 4 });
         match &image.value {
             Node::Scalar { at, end, .. } => {
@@ -643,7 +652,7 @@ spec:
   long: "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss tttt uuuu vvvv wwww xxxx yyyy zzzz aaaa bbbb cccc dddd eeee ffff gggg"
   colon: "a: b # c"
 "#;
-        let docs = parse(text).unwrap();
+        let docs = parse(text).expect("test input is valid");
         let emitted = emit(&docs[0]);
         let again = parse(&emitted).unwrap_or_else(|e| panic!("{e:?}\n{emitted}"));
         let (a, b) = (strip(&docs[0]), strip(&again[0]));

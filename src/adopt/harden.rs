@@ -1500,7 +1500,7 @@ mod tests {
             add_missing: true,
             ..Context::default()
         };
-        merge_file(o, t, &ctx).unwrap()
+        merge_file(o, t, &ctx).expect("test input is valid")
     }
 
     #[test]
@@ -1567,30 +1567,36 @@ spec:
           emptyDir: {}
 "#;
         let m = merge(o, t);
-        let doc = &yaml::parse(&m.text).unwrap()[0];
+        let doc = &yaml::parse(&m.text).expect("test input is valid")[0];
         assert_eq!(doc.str_at("spec.selector.matchLabels.app"), Some("db"));
         assert_eq!(doc.str_at("spec.template.metadata.labels.app"), Some("db"));
-        let c = &doc.at("spec.template.spec.containers").unwrap().items()[0];
+        let c = &doc
+            .at("spec.template.spec.containers")
+            .expect("test input is valid")
+            .items()[0];
         assert_eq!(c.str_at("image"), Some("redis:7@sha256:aaaa"));
         assert!(c.get("args").is_none(), "{}", m.text);
         let env: Vec<&str> = c
             .get("env")
-            .unwrap()
+            .expect("test input is valid")
             .items()
             .iter()
             .filter_map(|e| e.str_at("name"))
             .collect();
         assert_eq!(env, ["POSTGRES_USER_FILE"]);
-        let script = c.at("readinessProbe.exec.command").unwrap().items()[2]
+        let script = c
+            .at("readinessProbe.exec.command")
+            .expect("test input is valid")
+            .items()[2]
             .str()
-            .unwrap();
+            .expect("test input is valid");
         assert_eq!(
             script,
             r#"export POSTGRES_USER="$(cat /run/u)" REDISCLI_AUTH="$(cat /run/p)"; test "$(redis-cli ping)" = PONG && echo ${POSTGRES_USER}"#
         );
         let volumes: Vec<&str> = doc
             .at("spec.template.spec.volumes")
-            .unwrap()
+            .expect("test input is valid")
             .items()
             .iter()
             .filter_map(|v| v.str_at("name"))
@@ -1623,7 +1629,7 @@ spec:
         };
         ctx.renamed
             .insert("a-kustomization.yaml".into(), "a.yaml".into());
-        let m = merge_file(o, t, &ctx).unwrap();
+        let m = merge_file(o, t, &ctx).expect("test input is valid");
         assert!(
             m.text
                 .ends_with("resources:\n  - a.yaml\n  - mine.yaml\n  - b.yaml\n"),

@@ -51,6 +51,11 @@ pub fn journal(dir: &Path, lock_text: &str) -> Journal {
     }
 }
 
+/// Whether a run left its journal (it was killed; the journal goes last of all it writes).
+pub fn journal_left(dir: &Path) -> bool {
+    fs::symlink_metadata(journal_path(dir)).is_ok()
+}
+
 /// A run with nothing to write still sweeps what a killed one left behind: the copies of a
 /// run killed while it cleaned up (its lock written), or the journal of one killed before it
 /// wrote anything.

@@ -101,7 +101,8 @@ mod tests {
 
     #[test]
     fn disjoint_edits_merge_cleanly() {
-        let m = three_way(b"a\nb\nc\nd\n", b"A\nb\nc\nd\n", b"a\nb\nc\nD\n", &L).unwrap();
+        let m = three_way(b"a\nb\nc\nd\n", b"A\nb\nc\nd\n", b"a\nb\nc\nD\n", &L)
+            .expect("test input is valid");
         assert_eq!(
             (m.contents.as_slice(), m.conflicts),
             (&b"A\nb\nc\nD\n"[..], 0)
@@ -110,9 +111,9 @@ mod tests {
 
     #[test]
     fn same_line_conflicts_with_labelled_diff3_markers() {
-        let m = three_way(b"a\nb\n", b"x\nb\n", b"y\nb\n", &L).unwrap();
+        let m = three_way(b"a\nb\n", b"x\nb\n", b"y\nb\n", &L).expect("test input is valid");
         assert_eq!(m.conflicts, 1);
-        let text = String::from_utf8(m.contents).unwrap();
+        let text = String::from_utf8(m.contents).expect("test input is valid");
         assert_eq!(
             text,
             "<<<<<<< yours\nx\n||||||| ironplate 0.1.0\na\n=======\ny\n>>>>>>> ironplate 0.2.0\nb\n"
@@ -127,7 +128,7 @@ mod tests {
             b"a\nb\nc\nD\n",
             &L,
         )
-        .unwrap();
+        .expect("test input is valid");
         assert_eq!(
             (m.contents.as_slice(), m.conflicts),
             (&b"A\r\nb\r\nc\r\nD\r\n"[..], 0)
@@ -141,8 +142,12 @@ mod tests {
 
     #[test]
     fn superset_keeps_owner_lines_and_adds_template_lines() {
-        let out = superset(b"mine\n*.dec.yaml\n", b"# c\n*.dec.yaml\n.env\n").unwrap();
+        let out = superset(b"mine\n*.dec.yaml\n", b"# c\n*.dec.yaml\n.env\n")
+            .expect("test input is valid");
         assert_eq!(out, b"mine\n*.dec.yaml\n# c\n.env\n");
-        assert_eq!(superset(b"a\n", b"a\n").unwrap(), b"a\n");
+        assert_eq!(
+            superset(b"a\n", b"a\n").expect("test input is valid"),
+            b"a\n"
+        );
     }
 }

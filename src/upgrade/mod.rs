@@ -96,7 +96,7 @@ pub fn run(opts: UpgradeOptions) -> Result<u8> {
     // Conflicts the last upgrade left come first: applying more over them (and moving the
     // lock on) would bury them.
     let unresolved = prepared.entries.iter().any(|e| e.unresolved);
-    if writes && !changed {
+    if writes && !changed && apply::journal_left(&opts.dir) {
         apply::sweep(&opts.dir, &prepared.entries)?;
     }
     if writes && changed && !unresolved {
