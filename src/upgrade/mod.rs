@@ -227,7 +227,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         }
     }
     // Seeded files (the proxy config) are the owner's, but an answer the owner changes now
-    // (`--set namespace=...`, `--set models=...`) still reaches them: what that change alone
+    // (`--set models=...`) still reaches them: what that change alone
     // does to them, the current templates rendered with the old answers and the new.
     let mut answer_changes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let old_answers = answers::resolve(
