@@ -187,10 +187,13 @@ pub enum PresetsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Show one preset fully resolved (extends applied)
+    /// Show one preset fully resolved (extends applied): a preset file you can save and use
+    /// (text), or its details (json)
     Show {
         /// Preset name or path
         name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 

@@ -70,7 +70,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         }),
         Command::Presets { command } => match command {
             PresetsCommand::List { format } => commands::presets::list(format == Format::Json),
-            PresetsCommand::Show { name } => commands::presets::show(&name),
+            PresetsCommand::Show { name, format } => {
+                commands::presets::show(&name, format == Format::Json)
+            }
         },
         Command::Templates {
             command: TemplatesCommand::Versions { format },

@@ -21,20 +21,17 @@ fn list_as_json_names_every_builtin() {
 
 #[test]
 fn show_applies_extends_and_records_who_locked_what() {
-    let out = Run::new(["presets", "show", "example-org"]).ok();
-    let shown: toml::Table = toml::from_str(&out.stdout).unwrap();
-    let chain: Vec<&str> = shown["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert_eq!(chain, ["default", "hetzner-ha", "example-org"]);
-    assert_eq!(shown["locked"]["license"].as_str(), Some("example-org"));
+    let out = Run::new(["presets", "show", "example-org", "--format", "json"]).ok();
+    let shown: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        shown["chain"],
+        serde_json::json!(["default", "hetzner-ha", "example-org"])
+    );
+    assert_eq!(shown["locked"]["license"], "example-org");
     // From hetzner-ha, overridden by nothing below it:
-    assert_eq!(shown["answers"]["litellm_replicas"].as_integer(), Some(3));
+    assert_eq!(shown["answers"]["litellm_replicas"], 3);
     // From example-org, over default and hetzner-ha:
-    assert_eq!(shown["answers"]["hetzner_location"].as_str(), Some("fsn1"));
+    assert_eq!(shown["answers"]["hetzner_location"], "fsn1");
     // From default, inherited through two levels:
     assert!(
         shown["answers"]["postgres_image"]
@@ -42,7 +39,39 @@ fn show_applies_extends_and_records_who_locked_what() {
             .unwrap()
             .contains("@sha256:97ff59a4")
     );
-    assert_eq!(shown["ownership"]["SECURITY.md"].as_str(), Some("managed"));
+    assert_eq!(shown["ownership"]["SECURITY.md"], "managed");
+    // The template's Action pins where the preset names none.
+    assert_eq!(shown["actions"]["actions/setup-python"]["version"], "v6");
+}
+
+#[test]
+fn the_shown_preset_is_a_preset_file_that_makes_the_same_repo() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    for name in ["default", "example-org"] {
+        let out = Run::new(["presets", "show", name]).ok();
+        let file = tmp.path().join(format!("{name}-saved.toml"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let saved = Repo::new(file.to_str().unwrap(), &[]);
+        let builtin = Repo::new(name, &[]);
+        // The README and the lock name the preset; nothing else differs.
+        let named = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).replace(
+                &format!("preset `{name}-saved`"),
+                &format!("preset `{name}`"),
+            )
+        };
+        let saved_files = saved.files();
+        let differing: Vec<String> = builtin
+            .files()
+            .into_iter()
+            .filter(|(path, bytes)| {
+                path != ".ironplate.toml"
+                    && saved_files.get(path).map(|b| named(b)) != Some(named(bytes))
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert!(differing.is_empty(), "{name}: {differing:?}");
+    }
 }
 
 #[test]
