@@ -36,19 +36,112 @@ fn journal_path(dir: &Path) -> PathBuf {
 struct JournalFile {
     lock: String,
     removed: Vec<String>,
+    /// Every path the run writes (its files and `*.ironplate-theirs`), with the sha256 of
+    /// what it writes there.
+    #[serde(default)]
+    written: std::collections::BTreeMap<String, String>,
 }
 
-fn read_journal(dir: &Path) -> Option<JournalFile> {
-    let text = fs::read_to_string(journal_path(dir)).ok()?;
-    toml::from_str(&text).ok()
-}
-
-/// Reads what an interrupted run left, given the lock's text as read now.
-pub fn journal(dir: &Path, lock_text: &str) -> Journal {
-    match read_journal(dir) {
-        Some(j) if j.lock == lock_text => Journal::Resume,
-        _ => Journal::None,
+/// The journal a killed run left, if any; one that is not a regular file or does not parse
+/// is refused (exit 2), never guessed at.
+fn read_journal(dir: &Path) -> Result<Option<JournalFile>> {
+    let path = journal_path(dir);
+    let bad = |message: String| Error::BadFile {
+        file: path.clone(),
+        line: None,
+        message: format!(
+            "{message}: the journal of an interrupted upgrade. Restore the repo from git (`git checkout -- .`), delete this file and every .*.ironplate-old beside ironplate's files, then run upgrade again"
+        ),
+    };
+    match fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("cannot read", &path, e)),
+        Ok(m) if !m.is_file() => return Err(bad("not a regular file".into())),
+        Ok(_) => {}
     }
+    let text = fsx::read_input(&path, "cannot read")?;
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| bad(format!("corrupt ({})", e.message().trim())))
+}
+
+/// Reads what an interrupted run left, given the lock's text as read now. A file that run
+/// had already replaced and that changed since (the owner edited it after the kill) is
+/// refused: resuming would plan from the copy and lose that edit.
+pub fn journal(dir: &Path, lock_text: &str) -> Result<Journal> {
+    let Some(j) = read_journal(dir)? else {
+        return Ok(Journal::None);
+    };
+    if j.lock != lock_text {
+        return Ok(Journal::None);
+    }
+    for (rel, sha) in &j.written {
+        let Ok(path) = fsx::safe_join(dir, rel) else {
+            continue;
+        };
+        // Killed between keeping the copy and the rename, the file is still the copy.
+        let Ok(copy) = fs::read(fsx::backup_path(&path)) else {
+            continue;
+        };
+        let now = fs::read(&path).ok();
+        let changed = now
+            .as_ref()
+            .is_some_and(|n| crate::lock::sha256_hex(n) != *sha && *n != copy);
+        if changed {
+            return Err(Error::Refused {
+                dir: dir.to_path_buf(),
+                reason: format!(
+                    "{rel} changed after an upgrade was interrupted: resuming would plan from the copy it kept and lose that change. Undo it and run upgrade (then make it again), or roll the upgrade back: `git checkout -- .`, then delete {} and every .*.ironplate-old",
+                    journal_path(dir).display()
+                ),
+            });
+        }
+    }
+    Ok(Journal::Resume)
+}
+
+/// Files a resumed run's predecessor wrote that this run does not plan (other flags: a
+/// sidecar, a file of another answer): put back as they were, or removed if it made them.
+fn undo_unplanned(dir: &Path, entries: &[Entry]) -> Result<()> {
+    let Some(j) = read_journal(dir)? else {
+        return Ok(());
+    };
+    let planned: std::collections::BTreeSet<String> = entries
+        .iter()
+        .flat_map(|e| {
+            let mut paths = vec![e.path.clone()];
+            if e.sidecar.is_some() {
+                paths.push(format!("{}{SIDECAR_SUFFIX}", e.path));
+            }
+            paths.extend(e.remove.iter().cloned());
+            paths
+        })
+        .collect();
+    for (rel, sha) in &j.written {
+        if planned.contains(rel) {
+            continue;
+        }
+        let Ok(path) = fsx::safe_join(dir, rel) else {
+            continue;
+        };
+        let copy = fsx::backup_path(&path);
+        if fs::symlink_metadata(&copy).is_ok_and(|m| m.is_file()) {
+            fs::rename(&copy, &path).map_err(|e| Error::io("cannot restore", &path, e))?;
+        } else if fs::read(&path).is_ok_and(|b| crate::lock::sha256_hex(&b) == *sha) {
+            fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
+            remove_empty_parents(dir, &path);
+        }
+    }
+    Ok(())
+}
+
+/// Every path a run may leave copies beside: its files, their sidecars, what it removes.
+fn touched(entries: &[Entry]) -> impl Iterator<Item = String> + '_ {
+    entries.iter().flat_map(|e| {
+        let mut paths = vec![e.path.clone(), format!("{}{SIDECAR_SUFFIX}", e.path)];
+        paths.extend(e.remove.iter().cloned());
+        paths
+    })
 }
 
 /// Whether a run left its journal (it was killed; the journal goes last of all it writes).
@@ -56,19 +149,41 @@ pub fn journal_left(dir: &Path) -> bool {
     fs::symlink_metadata(journal_path(dir)).is_ok()
 }
 
+/// Whether the lock in `dir` is the one a killed run started from (its output, not the
+/// owner's, is then what makes a git tree dirty).
+pub fn resuming(dir: &Path) -> Result<bool> {
+    let Some(lock) = fsx::safe_join(dir, LOCK_FILE)
+        .ok()
+        .and_then(|p| fs::read_to_string(p).ok())
+    else {
+        return Ok(false);
+    };
+    Ok(journal(dir, &lock)? == Journal::Resume)
+}
+
+/// Whether a path is one of the copies a run keeps or stages (never the owner's).
+pub fn is_own_leftover(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.starts_with('.') && (name.ends_with(".ironplate-tmp") || name.ends_with(".ironplate-old"))
+}
+
 /// A run with nothing to write still sweeps what a killed one left behind: the copies of a
 /// run killed while it cleaned up (its lock written), or the journal of one killed before it
 /// wrote anything.
 pub fn sweep(dir: &Path, entries: &[Entry]) -> Result<()> {
-    let removed = read_journal(dir).map(|j| j.removed).unwrap_or_default();
-    for rel in removed.iter().filter(|r| fsx::safe_join(dir, r).is_ok()) {
+    let recorded = read_journal(dir)?
+        .map(|j| {
+            j.removed
+                .into_iter()
+                .chain(j.written.into_keys())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for rel in recorded.iter().filter(|r| fsx::safe_join(dir, r).is_ok()) {
         fsx::remove_leftovers(dir, rel, true)?;
     }
-    for entry in entries {
-        fsx::remove_leftovers(dir, &entry.path, true)?;
-        for rel in &entry.remove {
-            fsx::remove_leftovers(dir, rel, true)?;
-        }
+    for rel in touched(entries) {
+        fsx::remove_leftovers(dir, &rel, true)?;
     }
     match fs::remove_file(journal_path(dir)) {
         Ok(()) => Ok(()),
@@ -88,11 +203,15 @@ pub fn apply(
     let resume = journaled == Some(Journal::Resume);
     // Staged copies of a killed run are never whole files: always swept. Its rollback
     // copies are swept too unless this run resumes from them.
-    for entry in entries {
-        fsx::remove_leftovers(dir, &entry.path, !resume)?;
-        for rel in &entry.remove {
-            fsx::remove_leftovers(dir, rel, !resume)?;
-        }
+    if resume {
+        undo_unplanned(dir, entries)?;
+    }
+    // A run killed while it wrote its journal leaves only that staged file.
+    if let Some(name) = journal_path(dir).file_name() {
+        fsx::remove_leftovers(dir, &name.to_string_lossy(), false)?;
+    }
+    for rel in touched(entries) {
+        fsx::remove_leftovers(dir, &rel, !resume)?;
     }
     let journal = journal_path(dir);
     if journaled.is_some() && !resume {
@@ -100,9 +219,21 @@ pub fn apply(
             Ok(text) => text,
             Err(e) => return Err(Error::io("cannot read", dir.join(LOCK_FILE), e)),
         };
+        let sha = crate::lock::sha256_hex;
         let record = JournalFile {
             lock: started_from,
             removed: entries.iter().flat_map(|e| e.remove.clone()).collect(),
+            written: entries
+                .iter()
+                .flat_map(|e| {
+                    let file = e.write.as_ref().map(|w| (e.path.clone(), sha(w)));
+                    let beside = e
+                        .sidecar
+                        .as_ref()
+                        .map(|t| (format!("{}{SIDECAR_SUFFIX}", e.path), sha(t)));
+                    file.into_iter().chain(beside)
+                })
+                .collect(),
         };
         let text = toml::to_string(&record)
             .map_err(|e| Error::io("cannot write", &journal, std::io::Error::other(e)))?;

@@ -80,7 +80,9 @@ fn lock_differs(old: &str, new: &str) -> bool {
 
 pub fn run(opts: UpgradeOptions) -> Result<u8> {
     let writes = !opts.dry_run && !opts.check;
-    if writes && !opts.allow_dirty {
+    // Resuming a killed run: its own output is what makes the tree dirty (a change of the
+    // owner's since is refused by the journal check).
+    if writes && !opts.allow_dirty && !apply::resuming(&opts.dir)? {
         refuse_dirty(&opts.dir)?;
     }
     let prepared = prepare(&opts)?;
@@ -265,7 +267,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
         .chain(theirs.files.keys())
         .map(String::as_str)
         .collect();
-    let journal = apply::journal(dir, &lock.text);
+    let journal = apply::journal(dir, &lock.text)?;
     let ours = read_ours_resuming(dir, &paths, journal)?;
     let labels = merge::Labels {
         ours: "yours",
@@ -583,9 +585,12 @@ pub(crate) fn refuse_dirty(dir: &Path) -> Result<()> {
         .args(["status", "--porcelain", "--", "."])
         .output()
         .map_err(|e| Error::io("cannot run git status in", dir, e))?;
+    // The copies a killed run of ironplate's left are not the owner's changes.
     let text = String::from_utf8_lossy(&status.stdout)
-        .trim_end()
-        .to_string();
+        .lines()
+        .filter(|l| !apply::is_own_leftover(l.get(3..).unwrap_or("").trim_matches('"')))
+        .collect::<Vec<_>>()
+        .join("\n");
     if text.is_empty() {
         Ok(())
     } else {

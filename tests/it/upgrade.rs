@@ -943,9 +943,16 @@ fn conflicted_repo_and_its_upgrade() -> (Old, std::collections::BTreeMap<String,
 #[test]
 fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
     // What a run leaves when killed after replacing some files (each old one kept beside it
-    // as .NAME.ironplate-old, the lock it started from as the journal), and when killed
-    // after its removals: the rerun ends exactly where an uninterrupted run ends.
-    for killed_after_removals in [false, true] {
+    // as .NAME.ironplate-old, the lock it started from and what it writes in the journal),
+    // and when killed after its removals: the rerun, in the same git tree and without
+    // --allow-dirty, ends exactly where an uninterrupted run ends. A file of those the
+    // owner changes after the kill, or a journal that does not parse, is refused instead.
+    for case in [
+        "mid-commit",
+        "after removals",
+        "edited after",
+        "corrupt journal",
+    ] {
         let (old, done, code) = conflicted_repo_and_its_upgrade();
         let start = tree(&old.root);
         let backup = |rel: &str| {
@@ -957,7 +964,10 @@ fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
             };
             dir.join(format!(".{name}.ironplate-old"))
         };
-        // The journal: the lock the run started from, and the paths it removes.
+        let changed: Vec<&String> = done
+            .keys()
+            .filter(|p| *p != ".ironplate.toml" && start.get(*p) != done.get(*p))
+            .collect();
         let mut journal = toml::Table::new();
         journal.insert("lock".into(), old.read(".ironplate.toml").into());
         journal.insert(
@@ -967,19 +977,19 @@ fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
                 "k8s/apps/litellm-db/serviceaccount.yaml".into(),
             ]),
         );
-        std::fs::write(
-            backup(".ironplate.toml"),
-            toml::to_string(&journal).unwrap(),
-        )
-        .unwrap();
-        let changed: Vec<&String> = done
-            .keys()
-            .filter(|p| *p != ".ironplate.toml" && start.get(*p) != done.get(*p))
+        let written: toml::Table = changed
+            .iter()
+            .map(|p| (p.to_string(), sha256_of(&done[*p]).into()))
             .collect();
-        let replaced = if killed_after_removals {
-            changed.len()
-        } else {
-            changed.len() / 2
+        journal.insert("written".into(), written.into());
+        let text = match case {
+            "corrupt journal" => "lock = [\n".to_string(),
+            _ => toml::to_string(&journal).unwrap(),
+        };
+        std::fs::write(backup(".ironplate.toml"), text).unwrap();
+        let replaced = match case {
+            "after removals" => changed.len(),
+            _ => changed.len() / 2,
         };
         for rel in &changed[..replaced] {
             if old.path(rel).exists() {
@@ -991,12 +1001,32 @@ fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
             std::fs::write(&tmp, &done[*rel]).unwrap();
             std::fs::rename(&tmp, old.path(rel)).unwrap();
         }
-        if killed_after_removals {
+        if case == "after removals" {
             let pdb = "k8s/apps/litellm-db/pdb.yaml";
             std::fs::rename(old.path(pdb), backup(pdb)).unwrap();
         }
-        let rerun = old.upgrade(&["--allow-dirty"]);
-        assert_eq!(rerun.code, code, "{}", rerun.stdout);
+        if case == "edited after" {
+            // A file the killed run replaced (one it added is simply the owner's now).
+            let edited = changed[..replaced]
+                .iter()
+                .find(|p| start.contains_key(**p))
+                .unwrap();
+            let mut text = old.read(edited);
+            text.push_str("the owner's line\n");
+            old.write(edited, &text);
+        }
+        let rerun = old.upgrade(&[]);
+        if matches!(case, "edited after" | "corrupt journal") {
+            assert_eq!(rerun.code, 2, "{case}: {}", rerun.stdout);
+            let needle = if case == "edited after" {
+                "changed after an upgrade was interrupted"
+            } else {
+                "the journal of an interrupted upgrade"
+            };
+            assert!(rerun.stderr.contains(needle), "{case}: {}", rerun.stderr);
+            continue;
+        }
+        assert_eq!(rerun.code, code, "{case}: {}{}", rerun.stdout, rerun.stderr);
         let mut finished = tree(&old.root);
         finished.retain(|p, _| !p.starts_with(".git/"));
         let wrong: Vec<&String> = finished
@@ -1004,10 +1034,7 @@ fn a_run_killed_before_its_lock_is_resumed_from_the_copies_it_kept() {
             .chain(done.keys())
             .filter(|p| finished.get(*p) != done.get(*p))
             .collect();
-        assert!(
-            wrong.is_empty(),
-            "after removals {killed_after_removals}: {wrong:?}"
-        );
+        assert!(wrong.is_empty(), "{case}: {wrong:?}");
     }
 }
 
