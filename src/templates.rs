@@ -244,11 +244,16 @@ fn archived_versions() -> Vec<String> {
         .collect()
 }
 
-/// Orders versions numerically (0.10.0 after 0.9.0).
-fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-', '+'])
-        .map(|part| part.parse().unwrap_or(0))
-        .collect()
+/// A release version's numbers (`0.10.0` -> [0, 10, 0], ordering 0.10.0 after 0.9.0); a
+/// pre-release or build suffix is ignored. `None` for what no release could be called
+/// (`v1`, `00.1.0`, two numbers).
+pub fn release_version(v: &str) -> Option<Vec<u64>> {
+    let core = v.split(['-', '+']).next()?;
+    let parts: Vec<u64> = core
+        .split('.')
+        .map(|p| p.parse().ok().filter(|_| p == "0" || !p.starts_with('0')))
+        .collect::<Option<_>>()?;
+    (parts.len() == 3).then_some(parts)
 }
 
 impl TemplateSet {
@@ -256,7 +261,7 @@ impl TemplateSet {
     pub fn versions() -> Result<Vec<String>> {
         let mut versions = archived_versions();
         versions.push(Self::current()?.version);
-        versions.sort_by_key(|v| version_key(v));
+        versions.sort_by_key(|v| release_version(v));
         versions.dedup();
         Ok(versions)
     }

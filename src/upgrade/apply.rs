@@ -149,18 +149,6 @@ pub fn journal_left(dir: &Path) -> bool {
     fs::symlink_metadata(journal_path(dir)).is_ok()
 }
 
-/// Whether the lock in `dir` is the one a killed run started from (its output, not the
-/// owner's, is then what makes a git tree dirty).
-pub fn resuming(dir: &Path) -> Result<bool> {
-    let Some(lock) = fsx::safe_join(dir, LOCK_FILE)
-        .ok()
-        .and_then(|p| fs::read_to_string(p).ok())
-    else {
-        return Ok(false);
-    };
-    Ok(journal(dir, &lock)? == Journal::Resume)
-}
-
 /// Whether a path is one of the copies a run keeps or stages (never the owner's).
 pub fn is_own_leftover(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);

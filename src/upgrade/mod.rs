@@ -80,12 +80,13 @@ fn lock_differs(old: &str, new: &str) -> bool {
 
 pub fn run(opts: UpgradeOptions) -> Result<u8> {
     let writes = !opts.dry_run && !opts.check;
-    // Resuming a killed run: its own output is what makes the tree dirty (a change of the
-    // owner's since is refused by the journal check).
-    if writes && !opts.allow_dirty && !apply::resuming(&opts.dir)? {
+    // Planning writes nothing, so the tree is judged after it: resuming a killed run, its own
+    // output is what makes the tree dirty (a change of the owner's since is refused by the
+    // journal check in `prepare`).
+    let prepared = prepare(&opts)?;
+    if writes && !opts.allow_dirty && prepared.journal != apply::Journal::Resume {
         refuse_dirty(&opts.dir)?;
     }
-    let prepared = prepare(&opts)?;
     let changed = prepared.changes();
     let conflicts = prepared.conflicts();
     // Refused in every mode: a dry run or a check says what the real run would do.
@@ -149,14 +150,7 @@ pub fn prepare(opts: &UpgradeOptions) -> Result<Prepared> {
     let lock = lock::read(dir)?;
     let templates = TemplateSet::current()?;
     // A version no release could have: the lock was edited by hand.
-    let core = |v: &str| -> Option<Vec<u64>> {
-        let core = v.split(['-', '+']).next()?;
-        let parts: Vec<u64> = core
-            .split('.')
-            .map(|p| p.parse().ok().filter(|_| p == "0" || !p.starts_with('0')))
-            .collect::<Option<_>>()?;
-        (parts.len() == 3).then_some(parts)
-    };
+    let core = crate::templates::release_version;
     let Some(lock_core) = core(&lock.template_version) else {
         return Err(Error::BadFile {
             file: lock.path.clone(),

@@ -264,13 +264,7 @@ fn dropped(path: &str, base: &BaseFile, ours: Option<&OursFile>, labels: &Labels
             note: "deleted by you; the template dropped it too".into(),
             ..Entry::new(path, Action::KeptDeleted)
         },
-        Some(o) if unresolved_conflicts(&o.bytes, labels) > 0 => Entry {
-            hunks: unresolved_conflicts(&o.bytes, labels),
-            note: "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into(),
-            unresolved: true,
-            before: Some(o.bytes.clone()),
-            ..Entry::new(path, Action::Conflict)
-        },
+        Some(o) if let Some(e) = still_unresolved(path, o, labels, None) => e,
         // Removed only what ironplate is seen to have written there: the templates of the
         // lock's version, with its answers, render this very file. A lock edited to name
         // another file (`.git/config`) never gets it deleted.
@@ -369,22 +363,14 @@ fn decide(
     };
     // Markers (or the template's version beside the file) an earlier upgrade left: the lock
     // already moved on, so nothing else would remind the owner of them.
-    let unresolved = unresolved_conflicts(&ours.bytes, &input.labels);
-    let beside = input.pending_sidecars.contains(base_path);
-    if unresolved > 0 || beside {
+    let beside = input
+        .pending_sidecars
+        .contains(base_path)
+        .then_some(base_path);
+    if let Some(e) = still_unresolved(path, ours, &input.labels, beside) {
         return Entry {
             from: moved.then(|| base_path.to_string()),
-            hunks: unresolved.max(1),
-            note: if beside {
-                format!(
-                    "the template's version from an earlier upgrade is still beside this file as {base_path}{SIDECAR_SUFFIX}: take what you want of it into the file, delete it (and commit), then run upgrade again"
-                )
-            } else {
-                "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into()
-            },
-            unresolved: true,
-            before: Some(ours.bytes.clone()),
-            ..Entry::new(path, Action::Conflict)
+            ..e
         };
     }
     let pristine = sha256_hex(&ours.bytes) == base.sha256;
@@ -532,6 +518,31 @@ fn decide(
             }
         }
     }
+}
+
+/// The entry of a file whose conflict an earlier upgrade left (its markers still in it, or
+/// the template's version still beside `sidecar_of`): nothing is planned for it.
+fn still_unresolved(
+    path: &str,
+    ours: &OursFile,
+    labels: &Labels,
+    sidecar_of: Option<&str>,
+) -> Option<Entry> {
+    let markers = unresolved_conflicts(&ours.bytes, labels);
+    let note = match sidecar_of {
+        Some(at) => format!(
+            "the template's version from an earlier upgrade is still beside this file as {at}{SIDECAR_SUFFIX}: take what you want of it into the file, delete it (and commit), then run upgrade again"
+        ),
+        None if markers > 0 => "conflict markers from an earlier upgrade are still in this file: resolve them (and commit), then run upgrade again".into(),
+        None => return None,
+    };
+    Some(Entry {
+        hunks: markers.max(1),
+        note,
+        unresolved: true,
+        before: Some(ours.bytes.clone()),
+        ..Entry::new(path, Action::Conflict)
+    })
 }
 
 /// How many conflict blocks ironplate wrote (labelled as its merges label them) are left in
